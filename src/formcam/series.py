@@ -1,0 +1,163 @@
+"""The central data of formcam: a runner's 2D pose over time, and its file.
+
+:class:`PoseSeries` holds one person's keypoints for every analysed frame.
+Time is axis 0. Coordinates are image pixels in display orientation (origin
+top-left, x right, y down); a missing keypoint is NaN in ``xy``.
+
+The keypoints file (``.npz``) is the pose cache and the import/export format:
+
+==========  ==========  ==========================================
+key         shape       meaning
+==========  ==========  ==========================================
+xy          (T, K, 2)   pixels, display orientation, NaN = missing
+score       (T, K)      confidence in [0, 1]
+t_s         (T,)        presentation time in seconds, increasing
+keypoints   (K,)        canonical names (str)
+width       ()          frame width in pixels (display orientation)
+height      ()          frame height in pixels
+fps         ()          nominal frame rate
+==========  ==========  ==========================================
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcam.errors import KeypointsFileError
+
+BLAZEPOSE_KEYPOINTS: tuple[str, ...] = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner",
+    "right_eye", "right_eye_outer", "left_ear", "right_ear", "mouth_left",
+    "mouth_right", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
+    "left_wrist", "right_wrist", "left_pinky", "right_pinky", "left_index",
+    "right_index", "left_thumb", "right_thumb", "left_hip", "right_hip",
+    "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel",
+    "right_heel", "left_foot_index", "right_foot_index",
+)
+"""The 33 BlazePose landmark names, in model output order."""
+
+_FILE_KEYS = ("xy", "score", "t_s", "keypoints", "width", "height", "fps")
+
+
+@dataclass(frozen=True)
+class PoseSeries:
+    """One person's 2D keypoints over time.
+
+    Attributes:
+        xy: ``(T, K, 2)`` float64 pixels, display orientation, y down; NaN = missing.
+        score: ``(T, K)`` float64 confidence in [0, 1] (0 where missing).
+        t_s: ``(T,)`` float64 presentation time of each frame in seconds, strictly
+            increasing (variable frame rate is allowed).
+        keypoints: ``K`` canonical keypoint names.
+        width: frame width in pixels.
+        height: frame height in pixels.
+        fps: nominal frame rate in frames per second.
+    """
+
+    xy: NDArray[np.float64]
+    score: NDArray[np.float64]
+    t_s: NDArray[np.float64]
+    keypoints: tuple[str, ...]
+    width: int
+    height: int
+    fps: float
+
+    def __post_init__(self) -> None:
+        validate_arrays(self.xy, self.score, self.t_s, self.keypoints)
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError(f"expected positive width and height, got {self.width}x{self.height}")
+        if not np.isfinite(self.fps) or self.fps <= 0:
+            raise ValueError(f"expected a positive fps, got {self.fps}")
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.xy.shape[0])
+
+    def index(self, name: str) -> int:
+        """Position of keypoint ``name`` on axis 1."""
+        try:
+            return self.keypoints.index(name)
+        except ValueError:
+            raise KeyError(f"expected one of {self.keypoints}, got {name!r}") from None
+
+    def point(self, name: str) -> NDArray[np.float64]:
+        """``(T, 2)`` pixel trajectory of keypoint ``name``."""
+        return self.xy[:, self.index(name), :]
+
+    def present(self, *, min_score: float = 0.5) -> NDArray[np.bool_]:
+        """``(T,)`` True where the hips and shoulders were all found."""
+        idx = [self.index(n) for n in ("left_hip", "right_hip", "left_shoulder", "right_shoulder")
+               if n in self.keypoints]
+        ok = np.isfinite(self.xy[:, idx, :]).all(axis=(1, 2)) & (self.score[:, idx] >= min_score).all(axis=1)
+        return np.asarray(ok)
+
+
+def validate_arrays(xy: NDArray[np.float64], score: NDArray[np.float64],
+                    t_s: NDArray[np.float64], keypoints: tuple[str, ...]) -> None:
+    """Raise ``ValueError`` ("expected X, got Y") unless the arrays fit the contract."""
+    k = len(keypoints)
+    if xy.ndim != 3 or xy.shape[1:] != (k, 2):
+        raise ValueError(f"expected xy of shape (T, {k}, 2), got {xy.shape}")
+    t = xy.shape[0]
+    if score.shape != (t, k):
+        raise ValueError(f"expected score of shape ({t}, {k}), got {score.shape}")
+    if t_s.shape != (t,):
+        raise ValueError(f"expected t_s of shape ({t},), got {t_s.shape}")
+    if not np.isfinite(t_s).all():
+        raise ValueError("expected finite timestamps, got NaN or inf in t_s")
+    if t > 1 and not (np.diff(t_s) > 0).all():
+        raise ValueError("expected strictly increasing timestamps in t_s, got a repeat or a step back")
+    if len(set(keypoints)) != k:
+        raise ValueError(f"expected unique keypoint names, got {keypoints}")
+
+
+def save_keypoints(path: str | Path, series: PoseSeries) -> Path:
+    """Write ``series`` to a keypoints ``.npz`` file (atomically) and return its path."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as fh:
+        np.savez_compressed(
+            fh, xy=series.xy.astype(np.float64), score=series.score.astype(np.float64),
+            t_s=series.t_s.astype(np.float64), keypoints=np.array(series.keypoints, dtype=str),
+            width=np.int64(series.width), height=np.int64(series.height),
+            fps=np.float64(series.fps),
+        )
+    tmp.replace(path)
+    return path
+
+
+def load_keypoints(path: str | Path) -> PoseSeries:
+    """Read a keypoints ``.npz`` file.
+
+    Raises:
+        KeypointsFileError: the file is missing, not an npz, lacks a key, or its
+            arrays break the contract (shapes, timestamps).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise KeypointsFileError(f"{path}: keypoints file not found")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [k for k in _FILE_KEYS if k not in data.files]
+            if missing:
+                raise KeypointsFileError(
+                    f"{path}: not a formcam keypoints file: expected keys {list(_FILE_KEYS)}, "
+                    f"missing {missing}")
+            arrays = {k: data[k] for k in _FILE_KEYS}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise KeypointsFileError(f"{path}: cannot read keypoints file ({exc})") from None
+    try:
+        return PoseSeries(
+            xy=np.asarray(arrays["xy"], dtype=np.float64),
+            score=np.asarray(arrays["score"], dtype=np.float64),
+            t_s=np.asarray(arrays["t_s"], dtype=np.float64),
+            keypoints=tuple(str(k) for k in np.atleast_1d(arrays["keypoints"])),
+            width=int(arrays["width"]), height=int(arrays["height"]), fps=float(arrays["fps"]),
+        )
+    except (ValueError, TypeError) as exc:
+        raise KeypointsFileError(f"{path}: invalid keypoints file: {exc}") from None
