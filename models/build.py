@@ -42,6 +42,7 @@ import argparse
 import hashlib
 import importlib.util
 import io
+import struct
 import subprocess
 import sys
 import tarfile
@@ -190,9 +191,25 @@ def build_metadata(meta: ModuleType, *, name: str, mean: float, std: float,
     return bytes(builder.Output())
 
 
+def aligned_builder() -> "flatbuffers.Builder":
+    """A flatbuffers Builder that aligns every vector to 16 bytes.
+
+    TFLite reads constant tensors in place (zero-copy mmap) only when their
+    buffers are 16-byte aligned, as its converter writes them; the plain Python
+    builder aligns a vector only to its element size, and TFLite then copies the
+    tensor and logs an "unaligned buffer" warning at every start.
+    """
+    import flatbuffers
+
+    class _Aligned(flatbuffers.Builder):  # type: ignore[misc]
+        def StartVector(self, elemSize: int, numElems: int, alignment: int) -> int:  # noqa: N802, N803
+            return int(super().StartVector(elemSize, numElems, max(alignment, 16)))
+
+    return _Aligned(0)
+
+
 def add_metadata(schema: ModuleType, model_buf: bytes, metadata_buf: bytes) -> bytes:
     """Return ``model_buf`` with ``metadata_buf`` attached as TFLITE_METADATA."""
-    import flatbuffers
     import numpy as np
 
     model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model_buf, 0))
@@ -205,7 +222,7 @@ def add_metadata(schema: ModuleType, model_buf: bytes, metadata_buf: bytes) -> b
     entry.name = METADATA_NAME
     entry.buffer = len(model.buffers) - 1
     model.metadata.append(entry)
-    builder = flatbuffers.Builder(0)
+    builder = aligned_builder()
     builder.Finish(model.Pack(builder), b"TFL3")
     return bytes(builder.Output())
 
@@ -215,14 +232,23 @@ def n_outputs(schema: ModuleType, model_buf: bytes) -> int:
     return int(model.Subgraphs(0).OutputsLength())
 
 
-def zip_bundle(members: dict[str, bytes]) -> bytes:
-    """Deterministic ZIP_STORED archive (fixed order, dates and attributes)."""
+def zip_bundle(members: dict[str, bytes], *, align: int = 64) -> bytes:
+    """Deterministic ZIP_STORED archive (fixed order, dates and attributes).
+
+    MediaPipe memory-maps each model straight out of the bundle, so each
+    member's data is padded to start at a multiple of ``align`` bytes (an
+    extra field in the local header, as Android's zipalign does); otherwise
+    TFLite copies unaligned constant tensors and warns at every start.
+    """
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
         for name in sorted(members):
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.external_attr = 0o644 << 16
             info.create_system = 3
+            header_end = out.tell() + 30 + len(name.encode()) + 4
+            pad = -header_end % align
+            info.extra = struct.pack("<HH", 0xD935, pad) + bytes(pad)
             zf.writestr(info, members[name])
     return out.getvalue()
 
