@@ -16,14 +16,19 @@ keypoints   (K,)        canonical names (str)
 width       ()          frame width in pixels (display orientation)
 height      ()          frame height in pixels
 fps         ()          nominal frame rate
+meta_json   ()          optional: JSON text with the source video's ``input``,
+                        ``backend`` and ``person`` records, so that replaying
+                        the file reproduces the video's report exactly
 ==========  ==========  ==========================================
 """
 
 from __future__ import annotations
 
+import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -116,13 +121,14 @@ def validate_arrays(xy: NDArray[np.float64], score: NDArray[np.float64],
         raise ValueError(f"expected unique keypoint names, got {keypoints}")
 
 
-def save_keypoints(path: str | Path, series: PoseSeries) -> Path:
-    """Write ``series`` to a keypoints ``.npz`` file (atomically) and return its path."""
+def save_keypoints(path: str | Path, series: PoseSeries, *, meta: dict[str, Any] | None = None) -> Path:
+    """Write ``series`` (and JSON-able ``meta``) to a keypoints ``.npz`` file atomically."""
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
+    extra = {"meta_json": np.array(json.dumps(meta, sort_keys=True))} if meta is not None else {}
     with open(tmp, "wb") as fh:
         np.savez_compressed(
-            fh, xy=series.xy.astype(np.float64), score=series.score.astype(np.float64),
+            fh, **extra, xy=series.xy.astype(np.float64), score=series.score.astype(np.float64),
             t_s=series.t_s.astype(np.float64), keypoints=np.array(series.keypoints, dtype=str),
             width=np.int64(series.width), height=np.int64(series.height),
             fps=np.float64(series.fps),
@@ -161,3 +167,17 @@ def load_keypoints(path: str | Path) -> PoseSeries:
         )
     except (ValueError, TypeError) as exc:
         raise KeypointsFileError(f"{path}: invalid keypoints file: {exc}") from None
+
+
+def load_keypoints_meta(path: str | Path) -> dict[str, Any] | None:
+    """The ``meta_json`` record of a keypoints file, or None if it has none."""
+    try:
+        with np.load(Path(path), allow_pickle=False) as data:
+            if "meta_json" not in data.files:
+                return None
+            meta = json.loads(str(data["meta_json"]))
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise KeypointsFileError(f"{path}: cannot read keypoints file ({exc})") from None
+    if not isinstance(meta, dict):
+        raise KeypointsFileError(f"{path}: expected a JSON object in meta_json, got {type(meta).__name__}")
+    return meta

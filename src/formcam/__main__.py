@@ -1,0 +1,5 @@
+"""``python -m formcam`` runs the command line."""
+
+from formcam.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,115 @@
+"""The ``formcam`` command line.
+
+``formcam analyze VIDEO --out DIR`` and ``formcam analyze --keypoints FILE.npz``.
+User errors (bad files, bad options, no runner) print one line,
+``formcam: error: ...``, and exit with status 2; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from formcam import __version__
+from formcam.errors import FormcamError
+from formcam.models import MODEL_SIZES
+
+log = logging.getLogger("formcam")
+
+EXIT_USER_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="formcam", description="Running-form analysis from video.")
+    parser.add_argument("--version", action="version", version=f"formcam {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("analyze", help="analyse one video (or replay a keypoints file)",
+                       description="Analyse a running video: pose, runner choice, metrics, report.")
+    a.add_argument("video", nargs="?", type=Path, help="video file (mp4, mov, m4v, avi, webm, ...)")
+    a.add_argument("--keypoints", type=Path, metavar="FILE.npz",
+                   help="replay a keypoints file instead of running the pose model")
+    a.add_argument("--out", type=Path, metavar="DIR",
+                   help="output folder (default: formcam_out/<video name>)")
+    a.add_argument("--model", choices=MODEL_SIZES, default="full", help="pose model size (default full)")
+    a.add_argument("--person", default="auto", metavar="SPEC",
+                   help="who is the runner: auto (default), a rank N (1 = best candidate), "
+                        "or a box x,y,w,h in pixels around the runner when first seen")
+    a.add_argument("--max-people", type=int, default=3, metavar="N",
+                   help="most people tracked per frame (default 3)")
+    a.add_argument("--keypoints-only", action="store_true", help="stop after writing keypoints.npz")
+    a.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    a.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return parser
+
+
+def _progress_bar(quiet: bool):  # type: ignore[no-untyped-def]
+    """A progress callback drawing a tqdm bar on a terminal, silent otherwise."""
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}  # type: ignore[type-arg]
+    enabled = not quiet and sys.stderr.isatty()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if not enabled:
+            return
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="frame", leave=False)
+        if done > bar.total:
+            bar.total = done
+        bar.update(done - bar.n)
+
+    def close() -> None:
+        for bar in bars.values():
+            bar.close()
+
+    return progress, close
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from formcam.pipeline import AnalyzeOptions, analyze_keypoints, analyze_video
+    from formcam.report import summary_text
+    from formcam.select import PersonChoice
+
+    if (args.video is None) == (args.keypoints is None):
+        raise FormcamError("give either a VIDEO or --keypoints FILE.npz (exactly one)")
+    source = args.video if args.video is not None else args.keypoints
+    out = args.out or Path("formcam_out") / source.stem
+    options = AnalyzeOptions(model=args.model, num_poses=args.max_people,
+                             person=PersonChoice.parse(args.person), keypoints_only=args.keypoints_only)
+    if args.keypoints is not None:
+        result = analyze_keypoints(args.keypoints, out, options)
+    else:
+        progress, close = _progress_bar(args.quiet)
+        try:
+            result = analyze_video(args.video, out, options, progress=progress)
+        finally:
+            close()
+    if not args.quiet:
+        print(summary_text(result.report))
+        print("wrote " + ", ".join(str(p) for p in result.files.values()))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``formcam`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="formcam: %(levelname)s: %(message)s")
+    try:
+        if args.command == "analyze":
+            return _cmd_analyze(args)
+    except FormcamError as exc:
+        print(f"formcam: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("formcam: interrupted", file=sys.stderr)
+        return 130
+    return EXIT_USER_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,157 @@
+"""The composition of formcam's stages, in one place.
+
+``analyze_video`` : video → pose (all people) → runner → keypoints.npz → analysis → report.json
+``analyze_keypoints`` : keypoints.npz → analysis → report.json (the same report)
+
+The CLI and the app only call these. Everything the report needs from the pose
+stage (input facts, backend, how the runner was chosen, pose-stage warnings)
+is stored in the keypoints file's ``meta_json``, so a replay reproduces the
+video's report exactly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from formcam.backends import create_backend
+from formcam.errors import NoRunnerError
+from formcam.pose import detect, quality_of, runner_series
+from formcam.report import build_report, write_json
+from formcam.select import PersonChoice
+from formcam.series import PoseSeries, load_keypoints, load_keypoints_meta, save_keypoints
+from formcam.video import Frame, FrameReader, file_sha256, probe
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``; ``total`` is an estimate for frames."""
+
+MIN_RUNNER_FRACTION = 0.8
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """User options of an analysis (recorded in the report under ``settings``)."""
+
+    backend: str = "mediapipe"
+    model: str = "full"
+    num_poses: int = 3
+    person: PersonChoice = field(default_factory=PersonChoice)
+    keypoints_only: bool = False
+
+    def pose_settings(self) -> dict[str, Any]:
+        """Options of the pose stage (stored with the keypoints, reused on replay)."""
+        return {"backend": self.backend, "model": self.model, "num_poses": self.num_poses,
+                "person": self.person.describe()}
+
+    def analysis_settings(self) -> dict[str, Any]:
+        """Options of the analysis stages (taken from the current call, also on replay)."""
+        return {"keypoints_only": self.keypoints_only}
+
+
+@dataclass(frozen=True)
+class AnalyzeResult:
+    """A finished analysis: the report, the runner's keypoints and the files written."""
+
+    report: dict[str, Any]
+    series: PoseSeries
+    files: dict[str, Path]
+
+
+def estimate_pose(path: str | Path, options: AnalyzeOptions, *,
+                  progress: ProgressFn | None = None) -> tuple[PoseSeries, dict[str, Any]]:
+    """Run pose estimation on a video; return the runner's series and the pose ``meta``.
+
+    Raises:
+        InputError / VideoError: the file is missing or not a usable video.
+        ModelError: the model bundle is missing.
+        NoRunnerError: nobody was found.
+    """
+    info = probe(path)
+    warnings: list[str] = []
+    backend = create_backend(options.backend, model=options.model, num_poses=options.num_poses)
+
+    def tick(frame: Frame) -> None:
+        if progress is not None:
+            progress("pose", frame.index + 1, info.frame_count)
+
+    with backend, FrameReader(path) as reader:
+        det = detect(reader, backend, width=info.width, height=info.height, fps=info.fps, on_frame=tick)
+    if reader.truncated:
+        warnings.append(f"the video ends early (damaged or truncated file): analysed the "
+                        f"{reader.frames_read} frames that could be decoded")
+    if reader.dropped:
+        warnings.append(f"{reader.dropped} frames with repeated or backward timestamps were skipped")
+    try:
+        series, selection = runner_series(det, options.person)
+    except NoRunnerError as exc:
+        raise NoRunnerError(f"{path}: {exc}; film the runner's whole body, head to feet, "
+                            f"filling at least a quarter of the frame height") from None
+    quality = quality_of(series)
+    if selection.n_people > 1:
+        warnings.append(f"{selection.n_people} people were tracked; the runner was chosen by "
+                        f"{selection.method} (override with --person)")
+    if quality["runner_frames_fraction"] < MIN_RUNNER_FRACTION:
+        warnings.append(f"the runner was found in only {100 * quality['runner_frames_fraction']:.0f} % "
+                        f"of frames; results use those frames only")
+    input_rec = {
+        "path": str(path), "sha256": info.sha256, "fps": round(info.fps, 6),
+        "frame_count": det.n_frames, "duration_s": round(info.duration_s, 6),
+        "width": info.width, "height": info.height, "rotation_deg": info.rotation_deg,
+    }
+    meta = {"input": input_rec, "backend": asdict(backend.info), "person": selection.to_dict(),
+            "pose_settings": options.pose_settings(), "pose_warnings": warnings}
+    return series, meta
+
+
+def _meta_for_plain_keypoints(path: Path, series: PoseSeries) -> dict[str, Any]:
+    """Meta for a keypoints file made elsewhere (no ``meta_json``)."""
+    duration = float(series.t_s[-1] - series.t_s[0]) if series.n_frames > 1 else 0.0
+    return {
+        "input": {"path": str(path), "sha256": file_sha256(path), "fps": series.fps,
+                  "frame_count": series.n_frames, "duration_s": duration, "width": series.width,
+                  "height": series.height, "rotation_deg": 0},
+        "backend": {"name": "replay", "model": "keypoints-file"},
+        "person": None, "pose_settings": {"backend": "replay"}, "pose_warnings": [],
+    }
+
+
+def report_from_series(series: PoseSeries, meta: dict[str, Any], options: AnalyzeOptions) -> dict[str, Any]:
+    """Analyse a runner's series and assemble the report (pure: same input, same report)."""
+    quality: dict[str, Any] = {**quality_of(series), "warnings": list(meta.get("pose_warnings", []))}
+    analysis: dict[str, Any] | None = None
+    settings = {**meta.get("pose_settings", {}), **options.analysis_settings()}
+    return build_report(meta=meta, quality=quality, settings=settings, analysis=analysis)
+
+
+def _write(out_dir: Path, report: dict[str, Any], files: dict[str, Path]) -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files["report"] = write_json(out_dir / "report.json", report)
+    return files
+
+
+def analyze_video(path: str | Path, out_dir: str | Path, options: AnalyzeOptions | None = None, *,
+                  progress: ProgressFn | None = None) -> AnalyzeResult:
+    """Full analysis of a video; writes ``keypoints.npz`` and ``report.json`` into ``out_dir``."""
+    options = options or AnalyzeOptions()
+    out = Path(out_dir)
+    series, meta = estimate_pose(path, options, progress=progress)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"keypoints": save_keypoints(out / "keypoints.npz", series, meta=meta)}
+    report = report_from_series(series, meta, options)
+    return AnalyzeResult(report=report, series=series, files=_write(out, report, files))
+
+
+def analyze_keypoints(path: str | Path, out_dir: str | Path,
+                      options: AnalyzeOptions | None = None) -> AnalyzeResult:
+    """Analysis of a keypoints ``.npz`` (replay); writes ``report.json`` into ``out_dir``."""
+    options = options or AnalyzeOptions()
+    path = Path(path)
+    series = load_keypoints(path)
+    meta = load_keypoints_meta(path) or _meta_for_plain_keypoints(path, series)
+    report = report_from_series(series, meta, options)
+    return AnalyzeResult(report=report, series=series, files=_write(Path(out_dir), report, {}))

@@ -1,0 +1,92 @@
+"""Compose and write ``report.json``.
+
+Top-level keys, in order (names and units are a contract read by other tools):
+``formcam_version, input, view, setting, direction, backend, person, quality,
+settings, steps, metrics, cues``. ``person`` (how the runner was chosen) and
+``settings`` (the options used) are formcam additions to the DESIGN contract.
+Keys whose stage did not run (``--keypoints-only``) are ``null`` or empty.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from formcam import __version__
+
+
+def build_report(*, meta: dict[str, Any], quality: dict[str, Any], settings: dict[str, Any],
+                 analysis: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Assemble the report dict from the pose-stage ``meta`` and the analysis fields."""
+    analysis = analysis or {}
+    return {
+        "formcam_version": __version__,
+        "input": meta["input"],
+        "view": analysis.get("view"),
+        "setting": analysis.get("setting"),
+        "direction": analysis.get("direction"),
+        "backend": meta["backend"],
+        "person": meta.get("person"),
+        "quality": quality,
+        "settings": settings,
+        "steps": analysis.get("steps", []),
+        "metrics": analysis.get("metrics", {}),
+        "cues": analysis.get("cues", []),
+    }
+
+
+def _clean(obj: Any) -> Any:
+    """Replace non-finite floats by None so the JSON is strict."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def write_json(path: str | Path, obj: Any) -> Path:
+    """Write ``obj`` as strict, indented JSON atomically (temp file + rename)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(_clean(obj), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _fmt(value: Any, unit: str) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1f} {unit}".strip() if isinstance(value, int | float) else f"{value} {unit}"
+
+
+def summary_text(report: dict[str, Any]) -> str:
+    """A short human summary of a report, for the terminal."""
+    inp, q = report["input"], report["quality"]
+    lines = [
+        f"{Path(inp['path']).name}: {inp['width']}x{inp['height']}, {inp['fps']:.2f} fps, "
+        f"{inp['frame_count']} frames ({inp['duration_s']:.1f} s), rotation {inp['rotation_deg']}°",
+        f"pose: {report['backend']['name']} {report['backend']['model']}; runner found in "
+        f"{100 * q['runner_frames_fraction']:.1f} % of frames (mean score {q['mean_score']:.2f})",
+    ]
+    person = report.get("person") or {}
+    if person.get("n_people", 1) > 1:
+        lines.append(f"people tracked: {person['n_people']}; runner chosen by {person['method']}")
+    if report.get("view"):
+        lines.append(f"view: {report['view']}, setting: {report['setting']}, "
+                     f"direction: {report['direction']}")
+    metrics = report.get("metrics") or {}
+    shown = [(name, m) for name, m in metrics.items() if m.get("available")]
+    if shown:
+        lines.append(f"{'metric':<26}{'value':>14}{'left':>12}{'right':>12}{'steps':>7}")
+        for name, m in shown:
+            lines.append(f"{name:<26}{_fmt(m.get('value'), m.get('unit', '')):>14}"
+                         f"{_fmt(m.get('left'), ''):>12}{_fmt(m.get('right'), ''):>12}"
+                         f"{m.get('n_steps', 0):>7}")
+    for warning in q.get("warnings", []):
+        lines.append(f"warning: {warning}")
+    return "\n".join(lines)

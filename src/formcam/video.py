@@ -1,0 +1,343 @@
+"""Reading videos: :func:`probe` for facts about a file, :func:`iter_frames` for its pictures.
+
+Frames are RGB ``uint8`` arrays in display orientation (the rotation phones
+record as a display matrix, or the legacy ``rotate`` tag, is applied) with true
+presentation times (phone videos often have a variable frame rate). A problem
+the user can fix is a one-line :class:`~formcam.errors.VideoError`, or
+:class:`~formcam.errors.InputError` for a missing path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import av
+import av.error
+import numpy as np
+from av.container import InputContainer
+from av.sidedata.sidedata import Type as SideDataType
+from av.video.frame import VideoFrame
+from av.video.stream import VideoStream
+from numpy.typing import NDArray
+
+from formcam.errors import InputError, VideoError
+
+log = logging.getLogger(__name__)
+
+MIN_FRAMES = 2
+"""Fewest decodable frames a file needs to count as a video."""
+
+_FALLBACK_FPS = 30.0
+_CHUNK = 1 << 20
+_AV_ERRORS = (av.error.FFmpegError, OSError)
+_HINT_REEXPORT = "copy or export the video again (MP4, H.264)"
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """Facts about a video file, from its header and its first two frames.
+
+    Attributes:
+        path: the file path as given.
+        sha256: hex SHA-256 of the file bytes (identifies the clip in caches).
+        fps: nominal frame rate in frames per second (the average rate for a
+            variable-frame-rate file).
+        frame_count: number of frames; an estimate (``duration_s * fps``) when
+            ``frame_count_exact`` is False.
+        frame_count_exact: True when ``frame_count`` comes from the container header.
+        duration_s: duration of the video stream in seconds.
+        width: frame width in pixels, display orientation (after rotation).
+        height: frame height in pixels, display orientation.
+        rotation_deg: clockwise rotation in {0, 90, 180, 270} that turns the stored
+            pixels upright (an iPhone portrait clip, display matrix -90, has 90).
+        codec: decoder name, e.g. ``"h264"``.
+        coded_width: width of the stored picture, before rotation.
+        coded_height: height of the stored picture, before rotation.
+    """
+
+    path: str
+    sha256: str
+    fps: float
+    frame_count: int
+    frame_count_exact: bool
+    duration_s: float
+    width: int
+    height: int
+    rotation_deg: int
+    codec: str
+    coded_width: int
+    coded_height: int
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded picture.
+
+    Attributes:
+        index: 0-based position in the decoder's output over the whole file
+            (frames skipped by ``start_s`` or dropped for bad timestamps leave gaps).
+        t_s: presentation time in seconds from the first frame (which is 0.0).
+        image: ``(H, W, 3)`` uint8 RGB, display orientation, C-contiguous, owning its memory.
+    """
+
+    index: int
+    t_s: float
+    image: NDArray[np.uint8]
+
+
+def _no_frame(path: Path) -> str:
+    return f"{path}: no decodable frame: the file is truncated or corrupt; {_HINT_REEXPORT}"
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: file not found; check the path")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a video file; give the path of a video file")
+    if path.stat().st_size == 0:
+        raise VideoError(f"{path}: file is empty (0 bytes); {_HINT_REEXPORT}")
+
+
+def _open(path: Path) -> tuple[InputContainer, VideoStream]:
+    """Open ``path`` and return it with its first video stream; caller closes the container."""
+    _check_file(path)
+    try:
+        container = av.open(str(path), metadata_errors="replace")
+    except av.error.FFmpegError as e:
+        raise VideoError(f"{path}: not a video ffmpeg can read ({e.strerror}); it may be incomplete "
+                         f"or in an unsupported format: {_HINT_REEXPORT}") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the file ({e.strerror}); check its permissions") from None
+    fmt = container.format.name
+    if fmt.startswith("image2") or fmt.endswith("_pipe"):
+        container.close()
+        raise VideoError(f"{path}: is an image ({fmt.removesuffix('_pipe')}), not a video; "
+                         "record or export a video clip")
+    if not container.streams.video:
+        kinds: list[str] = sorted({s.type for s in container.streams}) or ["none"]
+        container.close()
+        raise VideoError(f"{path}: has no video stream (streams: {', '.join(kinds)}); "
+                         "choose a file with video in it")
+    return container, container.streams.video[0]
+
+
+def _rotation_cw(frame: VideoFrame, stream: VideoStream) -> int:
+    """Clockwise quarter-turn angle that makes ``frame`` upright, from its display matrix or tag."""
+    if SideDataType.DISPLAYMATRIX in frame.side_data:
+        ccw = float(frame.rotation)  # av_display_rotation_get: counter-clockwise degrees
+    else:
+        tag = {k.lower(): v for k, v in stream.metadata.items()}.get("rotate")
+        if tag is None:
+            return 0
+        try:
+            ccw = -float(tag)  # legacy tag: clockwise degrees
+        except ValueError:
+            log.warning("ignoring rotate tag %r: expected a number of degrees", tag)
+            return 0
+    quarter = round(-ccw / 90.0)
+    if abs(-ccw - 90.0 * quarter) > 1.0:
+        log.warning("rotation of %.1f degrees is not a quarter turn; using %d", -ccw, quarter * 90)
+    return int(quarter * 90 % 360)
+
+
+def _to_rgb(frame: VideoFrame, rotation_cw: int) -> NDArray[np.uint8]:
+    # to_ndarray gives a view into the frame's C buffer; copy so the image owns its memory.
+    rgb = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+    return np.array(np.rot90(rgb, k=-(rotation_cw // 90)), order="C")
+
+
+def _nominal_fps(stream: VideoStream) -> float | None:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate is not None and rate > 0:
+            return float(rate)
+    return None
+
+
+def _duration_s(container: InputContainer, stream: VideoStream) -> float | None:
+    if stream.duration is not None and stream.duration > 0 and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None and container.duration > 0:
+        return container.duration / av.time_base
+    return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the file ({e.strerror}); check its permissions") from None
+    return digest.hexdigest()
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Read the header of the video at ``path`` and decode its first two frames.
+
+    Raises:
+        InputError: the path is missing, a directory, or unreadable.
+        VideoError: the file is empty, not a video, an image, audio only, or has
+            fewer than :data:`MIN_FRAMES` decodable frames.
+    """
+    path = Path(path)
+    container, stream = _open(path)
+    with container:
+        frames: list[VideoFrame] = []
+        try:
+            for frame in container.decode(stream):
+                frames.append(frame)
+                if len(frames) == MIN_FRAMES:
+                    break
+        except _AV_ERRORS as e:
+            log.debug("%s: decode error after %d frames: %s", path, len(frames), e)
+        if not frames:
+            raise VideoError(_no_frame(path))
+        if len(frames) < MIN_FRAMES:
+            raise VideoError(f"{path}: only {len(frames)} frame: need a video of at least {MIN_FRAMES} "
+                             "frames; record a few seconds of running")
+        first = frames[0]
+        rotation = _rotation_cw(first, stream)
+        fps = _nominal_fps(stream)
+        if fps is None and frames[1].time is not None and first.time is not None \
+                and frames[1].time > first.time:
+            fps = 1.0 / (frames[1].time - first.time)
+        if fps is None:
+            log.warning("%s: no frame rate in the file; assuming %.0f fps", path, _FALLBACK_FPS)
+            fps = _FALLBACK_FPS
+        duration = _duration_s(container, stream)
+        exact = stream.frames > 0
+        if duration is None:
+            duration = stream.frames / fps if exact else 0.0
+        count = stream.frames if exact else max(MIN_FRAMES, round(duration * fps))
+        codec = stream.codec_context.name
+    swap = rotation in (90, 270)
+    return VideoInfo(
+        path=str(path), sha256=_sha256(path), fps=fps, frame_count=count, frame_count_exact=exact,
+        duration_s=duration, width=first.height if swap else first.width,
+        height=first.width if swap else first.height, rotation_deg=rotation, codec=codec,
+        coded_width=first.width, coded_height=first.height,
+    )
+
+
+class FrameReader:
+    """Streams the frames of a video, one at a time; a single-pass iterable and context manager.
+
+    After (or during) iteration: ``frames_read`` is the number of frames yielded,
+    ``dropped`` the number dropped for a repeated or backward timestamp, and
+    ``truncated`` is True when decoding stopped on a broken or cut-off file.
+
+    Args:
+        path: the video file.
+        max_frames: stop after yielding this many frames (None: all).
+        start_s: skip frames whose ``t_s`` is before this time (they are decoded
+            but not converted, so ``index`` stays the position in the whole file).
+    """
+
+    def __init__(self, path: str | Path, *, max_frames: int | None = None, start_s: float = 0.0) -> None:
+        if max_frames is not None and max_frames < 0:
+            raise ValueError(f"expected max_frames >= 0 or None, got {max_frames}")
+        if not np.isfinite(start_s) or start_s < 0:
+            raise ValueError(f"expected a finite start_s >= 0, got {start_s}")
+        self.path = Path(path)
+        self.max_frames = max_frames
+        self.start_s = start_s
+        self.frames_read = 0
+        self.dropped = 0
+        self.truncated = False
+        self._gen: Generator[Frame, None, None] | None = None
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._gen is None:
+            self._gen = self._frames()
+        return self._gen
+
+    def __enter__(self) -> FrameReader:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop reading and close the file (also done at the end of iteration)."""
+        if self._gen is not None:
+            self._gen.close()
+
+    def _decoded(self, container: InputContainer, stream: VideoStream) -> Iterator[VideoFrame]:
+        """Decoder output; on a decode error, flush what is buffered and set ``truncated``."""
+        try:
+            for packet in container.demux(stream):
+                yield from stream.decode(packet)
+        except _AV_ERRORS as e:
+            self.truncated = True
+            log.debug("%s: decode error: %s", self.path, e)
+            with contextlib.suppress(*_AV_ERRORS):
+                yield from stream.decode(None)
+
+    def _frames(self) -> Generator[Frame, None, None]:
+        if self.max_frames == 0:
+            return
+        container, stream = _open(self.path)
+        with container:
+            stream.thread_type = "AUTO"
+            fps = _nominal_fps(stream) or _FALLBACK_FPS
+            rotation, t0, prev = 0, 0.0, -np.inf
+            decoded = 0
+            for decoded, frame in enumerate(self._decoded(container, stream), start=1):
+                raw = frame.time if frame.time is not None else t0 + max(prev + 1.0 / fps, 0.0)
+                if decoded == 1:
+                    rotation, t0 = _rotation_cw(frame, stream), raw
+                t = raw - t0
+                if t <= prev:
+                    self._drop(decoded - 1, t, prev)
+                    continue
+                prev = t
+                if t < self.start_s - 1e-9:
+                    continue
+                self.frames_read += 1
+                yield Frame(index=decoded - 1, t_s=t, image=_to_rgb(frame, rotation))
+                if self.max_frames is not None and self.frames_read >= self.max_frames:
+                    return
+            expected = stream.frames
+        self._finish(decoded, expected)
+
+    def _drop(self, index: int, t: float, prev: float) -> None:
+        self.dropped += 1
+        level = logging.WARNING if self.dropped == 1 else logging.DEBUG
+        log.log(level, "%s: dropping frame %d: time %.6f s is not after the previous %.6f s",
+                self.path, index, t, prev)
+
+    def _finish(self, decoded: int, expected: int) -> None:
+        # A file cut at a packet boundary ends without a decode error: compare with the
+        # header's frame count, allowing a few frames an edit list may hide.
+        if expected > 0 and expected - decoded > max(2, expected // 100):
+            self.truncated = True
+        if self.dropped:
+            log.warning("%s: dropped %d frames with a repeated or backward timestamp",
+                        self.path, self.dropped)
+        if decoded == 0:
+            raise VideoError(_no_frame(self.path))
+        if self.truncated:
+            if decoded < MIN_FRAMES:
+                raise VideoError(f"{self.path}: truncated after {decoded} frame: {_HINT_REEXPORT}")
+            log.warning("%s: file is truncated or corrupt: decoding stopped after %d frames",
+                        self.path, decoded)
+
+
+def iter_frames(path: str | Path, *, max_frames: int | None = None,
+                start_s: float = 0.0) -> Iterator[Frame]:
+    """Yield the frames of the video at ``path`` in order, one at a time (see :class:`FrameReader`).
+
+    Raises:
+        InputError, VideoError: as :func:`probe`, when the file cannot be read at all
+            or decodes fewer than :data:`MIN_FRAMES` frames before breaking off.
+    """
+    with FrameReader(path, max_frames=max_frames, start_s=start_s) as reader:
+        yield from reader
