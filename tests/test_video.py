@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-import videotools as vt
 from formcam.errors import InputError, VideoError
 from formcam.video import MIN_FRAMES, Frame, FrameReader, VideoInfo, iter_frames, probe
+from tests import videotools as vt
 
 
 def _first_image(path: Path) -> NDArray[np.uint8]:
@@ -74,7 +74,8 @@ def test_legacy_rotate_tag_is_clockwise(marker_clip: Path, tmp_path: Path) -> No
     path = vt.set_rotate_tag(marker_clip, tmp_path / "legacy.mkv", 90)
     info = probe(path)
     assert info.rotation_deg == 90 and (info.width, info.height) == (48, 64)
-    stored = next(iter(av.open(str(path)).decode(video=0))).to_ndarray(format="rgb24")
+    with av.open(str(path)) as c:
+        stored = next(c.decode(video=0)).to_ndarray(format="rgb24")
     np.testing.assert_array_equal(_first_image(path), np.rot90(stored, k=-1))
 
 

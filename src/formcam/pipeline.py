@@ -23,7 +23,8 @@ from formcam.pose import detect, quality_of, runner_series
 from formcam.report import build_report, write_json
 from formcam.select import PersonChoice
 from formcam.series import PoseSeries, load_keypoints, load_keypoints_meta, save_keypoints
-from formcam.video import Frame, FrameReader, file_sha256, probe
+from formcam.hashing import file_sha256
+from formcam.video import Frame, FrameReader, probe
 
 log = logging.getLogger(__name__)
 

@@ -89,7 +89,8 @@ def link(keypoints: Sequence[NDArray[np.float64]], scores: Sequence[NDArray[np.f
          max_gap_frames: int = 15) -> Tracks:
     """Greedy nearest-centre tracking of per-frame detections.
 
-    A detection continues the live track whose torso centre is nearest, if the
+    A detection continues the live track whose predicted torso centre (last
+    centre plus smoothed velocity × frames since seen) is nearest, if the
     distance is below ``max_jump`` × body height (growing with the frames since
     the track was last seen); otherwise it starts a new track.
 
@@ -108,6 +109,7 @@ def link(keypoints: Sequence[NDArray[np.float64]], scores: Sequence[NDArray[np.f
     k = next((kp.shape[1] for kp in keypoints if kp.shape[0]), 0)
     tracks: list[dict[int, int]] = []  # frame -> detection index
     last_c: list[NDArray[np.float64]] = []
+    last_v: list[NDArray[np.float64]] = []  # px per frame, smoothed
     last_h: list[float] = []
     last_seen: list[int] = []
     for t, (kp, sc) in enumerate(zip(keypoints, scores, strict=True)):
@@ -122,7 +124,8 @@ def link(keypoints: Sequence[NDArray[np.float64]], scores: Sequence[NDArray[np.f
         for d in range(len(keep)):
             for n in live:
                 size = max(det_h[d], last_h[n], 1.0)
-                dist = float(np.hypot(*(det_c[d] - last_c[n]))) / size
+                predicted = last_c[n] + last_v[n] * (t - last_seen[n])
+                dist = float(np.hypot(*(det_c[d] - predicted))) / size
                 if dist < max_jump * (1 + 0.25 * (t - last_seen[n] - 1)):
                     pairs.append((dist, d, n))
         taken_d: set[int] = set()
@@ -133,11 +136,14 @@ def link(keypoints: Sequence[NDArray[np.float64]], scores: Sequence[NDArray[np.f
             taken_d.add(d)
             taken_n.add(n)
             tracks[n][t] = keep[d]
+            velocity = (det_c[d] - last_c[n]) / (t - last_seen[n])
+            last_v[n] = np.nan_to_num(0.5 * last_v[n] + 0.5 * velocity)
             last_c[n], last_h[n], last_seen[n] = det_c[d], float(det_h[d]), t
         for d in range(len(keep)):
             if d not in taken_d:
                 tracks.append({t: keep[d]})
                 last_c.append(det_c[d])
+                last_v.append(np.zeros(2))
                 last_h.append(float(det_h[d]))
                 last_seen.append(t)
     xy = np.full((len(tracks), t_len, k, 2), np.nan)
@@ -155,7 +161,9 @@ def stitch(tracks: Tracks, *, torso_idx: Sequence[int] = (), max_gap_frames: int
 
     Track ``b`` is merged into ``a`` when they share at most ``max_shared_frames``
     frames, ``b``'s first frame follows within ``max_gap_frames`` of a frame of
-    ``a``, and the torso centres there are within ``max_jump`` × body height.
+    ``a``, and ``b``'s torso centre there is within ``max_jump`` × body height of
+    ``a``'s, extrapolated at ``a``'s velocity over the gap (a runner crossing
+    the frame keeps moving while undetected).
     Longer tracks absorb shorter ones first.
     """
     xy, score = tracks.xy.copy(), tracks.score.copy()
@@ -176,7 +184,8 @@ def stitch(tracks: Tracks, *, torso_idx: Sequence[int] = (), max_gap_frames: int
             for fa, fb in ends:
                 if abs(int(fb) - int(fa)) > max_gap_frames:
                     continue
-                ca, cb = centers(xy[a, fa], torso_idx), centers(xy[b, fb], torso_idx)
+                ca = _extrapolate(xy[a], ta, int(fa), int(fb), torso_idx)
+                cb = centers(xy[b, fb], torso_idx)
                 ba = boxes(xy[a, fa])
                 if float(np.hypot(*(ca - cb))) <= max_jump * max(float(ba[3] - ba[1]), 1.0):
                     target = a
@@ -192,3 +201,15 @@ def stitch(tracks: Tracks, *, torso_idx: Sequence[int] = (), max_gap_frames: int
         pres[target] |= only_b
     alive.sort()
     return Tracks(xy=xy[alive], score=score[alive])
+
+
+def _extrapolate(track_xy: NDArray[np.float64], frames: NDArray[np.intp], at: int, to: int,
+                 torso_idx: Sequence[int], *, window: int = 5) -> NDArray[np.float64]:
+    """Torso centre of a track at frame ``at``, moved linearly to frame ``to``."""
+    c_at = centers(track_xy[at], torso_idx)
+    near = frames[np.argsort(np.abs(frames - at))[:window]]
+    if near.size < 2:
+        return c_at
+    c = centers(track_xy[near], torso_idx)
+    velocity = np.polyfit(near.astype(float), c, 1)[0]
+    return np.asarray(c_at + np.nan_to_num(velocity) * (to - at))

@@ -34,7 +34,6 @@ MIN_FRAMES = 2
 """Fewest decodable frames a file needs to count as a video."""
 
 _FALLBACK_FPS = 30.0
-_CHUNK = 1 << 20
 _AV_ERRORS = (av.error.FFmpegError, OSError)
 _HINT_REEXPORT = "copy or export the video again (MP4, H.264)"
 
@@ -46,10 +45,8 @@ class VideoInfo:
     Attributes:
         path: the file path as given.
         sha256: hex SHA-256 of the file bytes (identifies the clip in caches).
-        fps: nominal frame rate in frames per second (the average rate for a
-            variable-frame-rate file).
-        frame_count: number of frames; an estimate (``duration_s * fps``) when
-            ``frame_count_exact`` is False.
+        fps: nominal frame rate in frames per second (the average for variable frame rate).
+        frame_count: number of frames; an estimate (``duration_s * fps``) unless ``frame_count_exact``.
         frame_count_exact: True when ``frame_count`` comes from the container header.
         duration_s: duration of the video stream in seconds.
         width: frame width in pixels, display orientation (after rotation).
@@ -57,8 +54,7 @@ class VideoInfo:
         rotation_deg: clockwise rotation in {0, 90, 180, 270} that turns the stored
             pixels upright (an iPhone portrait clip, display matrix -90, has 90).
         codec: decoder name, e.g. ``"h264"``.
-        coded_width: width of the stored picture, before rotation.
-        coded_height: height of the stored picture, before rotation.
+        coded_width, coded_height: size of the stored picture, before rotation.
     """
 
     path: str
@@ -95,25 +91,25 @@ def _no_frame(path: Path) -> str:
     return f"{path}: no decodable frame: the file is truncated or corrupt; {_HINT_REEXPORT}"
 
 
-def _check_file(path: Path) -> None:
+def _unreadable(path: Path, e: OSError) -> str:
+    return f"{path}: cannot read the file ({e.strerror}); check that it exists and its permissions"
+
+
+def _open(path: Path) -> tuple[InputContainer, VideoStream]:
+    """Open ``path`` and return it with its first video stream; caller closes the container."""
     if not path.exists():
         raise InputError(f"{path}: file not found; check the path")
     if path.is_dir():
         raise InputError(f"{path}: is a directory, not a video file; give the path of a video file")
     if path.stat().st_size == 0:
         raise VideoError(f"{path}: file is empty (0 bytes); {_HINT_REEXPORT}")
-
-
-def _open(path: Path) -> tuple[InputContainer, VideoStream]:
-    """Open ``path`` and return it with its first video stream; caller closes the container."""
-    _check_file(path)
     try:
         container = av.open(str(path), metadata_errors="replace")
+    except OSError as e:  # before FFmpegError: av.error.PermissionError is both
+        raise InputError(_unreadable(path, e)) from None
     except av.error.FFmpegError as e:
         raise VideoError(f"{path}: not a video ffmpeg can read ({e.strerror}); it may be incomplete "
                          f"or in an unsupported format: {_HINT_REEXPORT}") from None
-    except OSError as e:
-        raise InputError(f"{path}: cannot read the file ({e.strerror}); check its permissions") from None
     fmt = container.format.name
     if fmt.startswith("image2") or fmt.endswith("_pipe"):
         container.close()
@@ -171,11 +167,27 @@ def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as fh:
-            while chunk := fh.read(_CHUNK):
+            while chunk := fh.read(1 << 20):
                 digest.update(chunk)
     except OSError as e:
-        raise InputError(f"{path}: cannot read the file ({e.strerror}); check its permissions") from None
+        raise InputError(_unreadable(path, e)) from None
     return digest.hexdigest()
+
+
+def _first_two(path: Path, container: InputContainer,
+               stream: VideoStream) -> tuple[VideoFrame, VideoFrame]:
+    frames: list[VideoFrame] = []
+    try:
+        for frame in container.decode(stream):
+            frames.append(frame)
+            if len(frames) == MIN_FRAMES:
+                return frames[0], frames[1]
+    except _AV_ERRORS as e:
+        log.debug("%s: decode error after %d frames: %s", path, len(frames), e)
+    if not frames:
+        raise VideoError(_no_frame(path))
+    raise VideoError(f"{path}: only {len(frames)} frame: need a video of at least {MIN_FRAMES} "
+                     "frames; record a few seconds of running")
 
 
 def probe(path: str | Path) -> VideoInfo:
@@ -189,32 +201,16 @@ def probe(path: str | Path) -> VideoInfo:
     path = Path(path)
     container, stream = _open(path)
     with container:
-        frames: list[VideoFrame] = []
-        try:
-            for frame in container.decode(stream):
-                frames.append(frame)
-                if len(frames) == MIN_FRAMES:
-                    break
-        except _AV_ERRORS as e:
-            log.debug("%s: decode error after %d frames: %s", path, len(frames), e)
-        if not frames:
-            raise VideoError(_no_frame(path))
-        if len(frames) < MIN_FRAMES:
-            raise VideoError(f"{path}: only {len(frames)} frame: need a video of at least {MIN_FRAMES} "
-                             "frames; record a few seconds of running")
-        first = frames[0]
+        first, second = _first_two(path, container, stream)
         rotation = _rotation_cw(first, stream)
         fps = _nominal_fps(stream)
-        if fps is None and frames[1].time is not None and first.time is not None \
-                and frames[1].time > first.time:
-            fps = 1.0 / (frames[1].time - first.time)
+        if fps is None and first.time is not None and second.time is not None and second.time > first.time:
+            fps = 1.0 / (second.time - first.time)
         if fps is None:
             log.warning("%s: no frame rate in the file; assuming %.0f fps", path, _FALLBACK_FPS)
             fps = _FALLBACK_FPS
-        duration = _duration_s(container, stream)
         exact = stream.frames > 0
-        if duration is None:
-            duration = stream.frames / fps if exact else 0.0
+        duration = _duration_s(container, stream) or (stream.frames / fps if exact else 0.0)
         count = stream.frames if exact else max(MIN_FRAMES, round(duration * fps))
         codec = stream.codec_context.name
     swap = rotation in (90, 270)
@@ -227,11 +223,11 @@ def probe(path: str | Path) -> VideoInfo:
 
 
 class FrameReader:
-    """Streams the frames of a video, one at a time; a single-pass iterable and context manager.
+    """Streams the frames of a video one at a time: a single-pass iterable and context manager.
 
-    After (or during) iteration: ``frames_read`` is the number of frames yielded,
-    ``dropped`` the number dropped for a repeated or backward timestamp, and
-    ``truncated`` is True when decoding stopped on a broken or cut-off file.
+    While and after iterating: ``frames_read`` counts frames yielded, ``dropped`` frames
+    dropped for a repeated or backward timestamp; ``truncated`` is True when decoding
+    stopped early on a cut-off or corrupt file (logged as a warning, not raised).
 
     Args:
         path: the video file.
@@ -296,7 +292,10 @@ class FrameReader:
                     rotation, t0 = _rotation_cw(frame, stream), raw
                 t = raw - t0
                 if t <= prev:
-                    self._drop(decoded - 1, t, prev)
+                    self.dropped += 1
+                    log.log(logging.WARNING if self.dropped == 1 else logging.DEBUG,
+                            "%s: dropping frame %d: time %.6f s is not after %.6f s",
+                            self.path, decoded - 1, t, prev)
                     continue
                 prev = t
                 if t < self.start_s - 1e-9:
@@ -307,12 +306,6 @@ class FrameReader:
                     return
             expected = stream.frames
         self._finish(decoded, expected)
-
-    def _drop(self, index: int, t: float, prev: float) -> None:
-        self.dropped += 1
-        level = logging.WARNING if self.dropped == 1 else logging.DEBUG
-        log.log(level, "%s: dropping frame %d: time %.6f s is not after the previous %.6f s",
-                self.path, index, t, prev)
 
     def _finish(self, decoded: int, expected: int) -> None:
         # A file cut at a packet boundary ends without a decode error: compare with the
