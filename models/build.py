@@ -50,6 +50,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -191,7 +192,7 @@ def build_metadata(meta: ModuleType, *, name: str, mean: float, std: float,
     return bytes(builder.Output())
 
 
-def aligned_builder() -> "flatbuffers.Builder":
+def aligned_builder() -> Any:
     """A flatbuffers Builder that aligns every vector to 16 bytes.
 
     TFLite reads constant tensors in place (zero-copy mmap) only when their

@@ -97,7 +97,7 @@ def test_runner_ranks_first_and_overrides_work() -> None:
     assert choose(cands, tracks, PersonChoice.parse("2"), fps=FPS).track != runner_track
     coach_box = PersonChoice.parse("box:560,100,80,460")
     assert choose(cands, tracks, coach_box, fps=FPS).track != runner_track
-    with pytest.raises(ConfigError, match="expected 1..2"):
+    with pytest.raises(ConfigError, match=r"expected 1\.\.2"):
         choose(cands, tracks, PersonChoice(rank=3), fps=FPS)
     with pytest.raises(ConfigError, match="no tracked person overlaps"):
         choose(cands, tracks, PersonChoice(box_px=(5000, 5000, 10, 10)), fps=FPS)

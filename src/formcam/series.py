@@ -125,14 +125,16 @@ def save_keypoints(path: str | Path, series: PoseSeries, *, meta: dict[str, Any]
     """Write ``series`` (and JSON-able ``meta``) to a keypoints ``.npz`` file atomically."""
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
-    extra = {"meta_json": np.array(json.dumps(meta, sort_keys=True))} if meta is not None else {}
+    arrays: dict[str, Any] = {
+        "xy": series.xy.astype(np.float64), "score": series.score.astype(np.float64),
+        "t_s": series.t_s.astype(np.float64), "keypoints": np.array(series.keypoints, dtype=str),
+        "width": np.int64(series.width), "height": np.int64(series.height),
+        "fps": np.float64(series.fps),
+    }
+    if meta is not None:
+        arrays["meta_json"] = np.array(json.dumps(meta, sort_keys=True))
     with open(tmp, "wb") as fh:
-        np.savez_compressed(
-            fh, **extra, xy=series.xy.astype(np.float64), score=series.score.astype(np.float64),
-            t_s=series.t_s.astype(np.float64), keypoints=np.array(series.keypoints, dtype=str),
-            width=np.int64(series.width), height=np.int64(series.height),
-            fps=np.float64(series.fps),
-        )
+        np.savez_compressed(fh, **arrays)
     tmp.replace(path)
     return path
 

@@ -167,7 +167,7 @@ def stitch(tracks: Tracks, *, torso_idx: Sequence[int] = (), max_gap_frames: int
     Longer tracks absorb shorter ones first.
     """
     xy, score = tracks.xy.copy(), tracks.score.copy()
-    pres = np.isfinite(xy).any(axis=(2, 3))
+    pres: NDArray[np.bool_] = np.asarray(np.isfinite(xy).any(axis=(2, 3)), dtype=bool)
     order = list(np.argsort(-pres.sum(axis=1)))
     alive: list[int] = []
     for b in order:
