@@ -274,3 +274,12 @@ def test_truncated_before_first_frame(long_clips: dict[str, Path], tmp_path: Pat
         probe(path)
     with pytest.raises(VideoError, match="no decodable frame"):
         list(iter_frames(path))
+
+
+def test_raw_stream_without_timestamps(tmp_path: Path) -> None:
+    # A raw H.264 stream has no container timestamps: times come from the nominal rate.
+    path = vt.write_clip(tmp_path / "raw.h264", vt.noise_frames(10, 48, 64), 30)
+    info = probe(path)
+    assert info.fps == pytest.approx(30.0) and not info.frame_count_exact
+    t = [f.t_s for f in iter_frames(path)]
+    np.testing.assert_allclose(t, np.arange(10) / 30.0, atol=1e-9)

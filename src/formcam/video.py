@@ -10,7 +10,6 @@ the user can fix is a one-line :class:`~formcam.errors.VideoError`, or
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from av.video.stream import VideoStream
 from numpy.typing import NDArray
 
 from formcam.errors import InputError, VideoError
+from formcam.hashing import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,8 @@ class VideoInfo:
         path: the file path as given.
         sha256: hex SHA-256 of the file bytes (identifies the clip in caches).
         fps: nominal frame rate in frames per second (the average for variable frame rate).
-        frame_count: number of frames; an estimate (``duration_s * fps``) unless ``frame_count_exact``.
+        frame_count: number of frames; unless ``frame_count_exact``, an estimate
+            (``duration_s * fps``), 0 when the file has no duration either (raw streams).
         frame_count_exact: True when ``frame_count`` comes from the container header.
         duration_s: duration of the video stream in seconds.
         width: frame width in pixels, display orientation (after rotation).
@@ -148,8 +149,11 @@ def _to_rgb(frame: VideoFrame, rotation_cw: int) -> NDArray[np.uint8]:
     return np.array(np.rot90(rgb, k=-(rotation_cw // 90)), order="C")
 
 
-def _nominal_fps(stream: VideoStream) -> float | None:
-    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+def _nominal_fps(container: InputContainer, stream: VideoStream) -> float | None:
+    rates = [stream.average_rate, stream.guessed_rate, stream.base_rate]
+    if _duration_s(container, stream) is None:  # raw stream: average_rate is the demuxer's default
+        rates[:2] = rates[1::-1]
+    for rate in rates:
         if rate is not None and rate > 0:
             return float(rate)
     return None
@@ -161,17 +165,6 @@ def _duration_s(container: InputContainer, stream: VideoStream) -> float | None:
     if container.duration is not None and container.duration > 0:
         return container.duration / av.time_base
     return None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-    except OSError as e:
-        raise InputError(_unreadable(path, e)) from None
-    return digest.hexdigest()
 
 
 def _first_two(path: Path, container: InputContainer,
@@ -203,7 +196,7 @@ def probe(path: str | Path) -> VideoInfo:
     with container:
         first, second = _first_two(path, container, stream)
         rotation = _rotation_cw(first, stream)
-        fps = _nominal_fps(stream)
+        fps = _nominal_fps(container, stream)
         if fps is None and first.time is not None and second.time is not None and second.time > first.time:
             fps = 1.0 / (second.time - first.time)
         if fps is None:
@@ -211,11 +204,11 @@ def probe(path: str | Path) -> VideoInfo:
             fps = _FALLBACK_FPS
         exact = stream.frames > 0
         duration = _duration_s(container, stream) or (stream.frames / fps if exact else 0.0)
-        count = stream.frames if exact else max(MIN_FRAMES, round(duration * fps))
+        count = stream.frames if exact else round(duration * fps)
         codec = stream.codec_context.name
     swap = rotation in (90, 270)
     return VideoInfo(
-        path=str(path), sha256=_sha256(path), fps=fps, frame_count=count, frame_count_exact=exact,
+        path=str(path), sha256=file_sha256(path), fps=fps, frame_count=count, frame_count_exact=exact,
         duration_s=duration, width=first.height if swap else first.width,
         height=first.width if swap else first.height, rotation_deg=rotation, codec=codec,
         coded_width=first.width, coded_height=first.height,
@@ -283,7 +276,7 @@ class FrameReader:
         container, stream = _open(self.path)
         with container:
             stream.thread_type = "AUTO"
-            fps = _nominal_fps(stream) or _FALLBACK_FPS
+            fps = _nominal_fps(container, stream) or _FALLBACK_FPS
             rotation, t0, prev = 0, 0.0, -np.inf
             decoded = 0
             for decoded, frame in enumerate(self._decoded(container, stream), start=1):
