@@ -54,5 +54,5 @@ def test_unknown_and_missing_models(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     with pytest.raises(ModelError, match="expected one of"):
         model_path("huge")
     monkeypatch.setattr("formcam.models.model_dirs", lambda: [tmp_path])
-    with pytest.raises(ModelError, match="models/build.py --models heavy"):
+    with pytest.raises(ModelError, match=r"models/build\.py --models heavy"):
         model_path("heavy")

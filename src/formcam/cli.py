@@ -40,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--max-people", type=int, default=3, metavar="N",
                    help="most people tracked per frame (default 3)")
     a.add_argument("--keypoints-only", action="store_true", help="stop after writing keypoints.npz")
+    a.add_argument("--view", choices=("auto", "side", "rear", "front"), default="auto",
+                   help="camera view (default: decided from body geometry)")
+    a.add_argument("--setting", choices=("auto", "treadmill", "overground"), default="auto",
+                   help="treadmill or overground (default: decided from pelvis travel)")
+    a.add_argument("--direction", choices=("auto", "right", "left", "away", "toward"), default="auto",
+                   help="side view: runner faces image-right or -left; rear/front: away or toward")
+    a.add_argument("--height-cm", type=float, default=None, metavar="CM",
+                   help="runner's height, the scale for centimetres (default 170 cm, reported)")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     a.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
@@ -78,8 +86,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         raise FormcamError("give either a VIDEO or --keypoints FILE.npz (exactly one)")
     source = args.video if args.video is not None else args.keypoints
     out = args.out or Path("formcam_out") / source.stem
+    auto = {"auto": None}
     options = AnalyzeOptions(model=args.model, num_poses=args.max_people,
-                             person=PersonChoice.parse(args.person), keypoints_only=args.keypoints_only)
+                             person=PersonChoice.parse(args.person), keypoints_only=args.keypoints_only,
+                             view=auto.get(args.view, args.view),
+                             setting=auto.get(args.setting, args.setting),
+                             direction=auto.get(args.direction, args.direction), height_cm=args.height_cm)
     if args.keypoints is not None:
         result = analyze_keypoints(args.keypoints, out, options)
     else:

@@ -17,13 +17,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from formcam.analysis import analyze_series
 from formcam.backends import create_backend
 from formcam.errors import NoRunnerError
+from formcam.hashing import file_sha256
 from formcam.pose import detect, quality_of, runner_series
 from formcam.report import build_report, write_json
 from formcam.select import PersonChoice
 from formcam.series import PoseSeries, load_keypoints, load_keypoints_meta, save_keypoints
-from formcam.hashing import file_sha256
 from formcam.video import Frame, FrameReader, probe
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,10 @@ class AnalyzeOptions:
     num_poses: int = 3
     person: PersonChoice = field(default_factory=PersonChoice)
     keypoints_only: bool = False
+    view: str | None = None
+    setting: str | None = None
+    direction: str | None = None
+    height_cm: float | None = None
 
     def pose_settings(self) -> dict[str, Any]:
         """Options of the pose stage (stored with the keypoints, reused on replay)."""
@@ -51,7 +56,9 @@ class AnalyzeOptions:
 
     def analysis_settings(self) -> dict[str, Any]:
         """Options of the analysis stages (taken from the current call, also on replay)."""
-        return {"keypoints_only": self.keypoints_only}
+        return {"keypoints_only": self.keypoints_only, "view": self.view or "auto",
+                "setting": self.setting or "auto", "direction": self.direction or "auto",
+                "height_cm": self.height_cm}
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,13 @@ def report_from_series(series: PoseSeries, meta: dict[str, Any], options: Analyz
     """Analyse a runner's series and assemble the report (pure: same input, same report)."""
     quality: dict[str, Any] = {**quality_of(series), "warnings": list(meta.get("pose_warnings", []))}
     analysis: dict[str, Any] | None = None
+    if not options.keypoints_only:
+        fields = analyze_series(series, view=options.view, setting=options.setting,
+                                direction=options.direction, height_cm=options.height_cm).to_report_fields()
+        extra = fields.pop("quality")
+        quality["warnings"] += extra.pop("warnings")
+        quality.update(extra)
+        analysis = fields
     settings = {**meta.get("pose_settings", {}), **options.analysis_settings()}
     return build_report(meta=meta, quality=quality, settings=settings, analysis=analysis)
 

@@ -1,0 +1,122 @@
+"""Gait events on the synthetic runner: IC and TO timing, sequence validation."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+
+from formcam.clean import clean_series
+from formcam.events import Events, detect_events
+from tests.synthetic import add_noise, make_runner
+
+
+def _errors_frames(ev: Events, truth: dict[str, Any], fps: float) -> tuple[np.ndarray, np.ndarray, int]:
+    ic, to, missed = [], [], 0
+    for e in truth["events"]:
+        found = [c for c in ev.contacts if c.side == e["side"] and abs(c.ic_s - e["ic_s"]) < 0.1]
+        if not found:
+            missed += 1
+            continue
+        ic.append((found[0].ic_s - e["ic_s"]) * fps)
+        to.append((found[0].to_s - e["to_s"]) * fps)
+    return np.array(ic), np.array(to), missed
+
+
+def _detect(series: Any, side_view: bool = True) -> Events:
+    c, _ = clean_series(series, lowpass_on=False)
+    return detect_events(c, side_view=side_view, forward_sign=1)
+
+
+@pytest.mark.parametrize("fps", [30, 60, 120, 240])
+@pytest.mark.parametrize("kw", [
+    {},
+    {"setting": "overground"},
+    {"foot_strike_angle_deg": -8.0},
+    {"cadence_spm": 185.0, "contact_time_ms": 200.0},
+])
+def test_events_within_one_frame(fps: int, kw: dict[str, Any]) -> None:
+    """Noise-free: +-1 frame at 60-240 fps; +-1.5 frames at 30 fps (the fit window is
+    then 3 frames = 100 ms of curved late swing; measured max 1.2 frames)."""
+    tol = 1.5 if fps == 30 else 1.0
+    s, truth = make_runner(fps=fps, duration_s=4, **kw)
+    ev = _detect(s)
+    ic, to, missed = _errors_frames(ev, truth, fps)
+    assert missed <= 2                      # only the clip-edge contacts may be missing
+    assert np.abs(ic).max() <= tol
+    assert np.abs(to).max() <= tol
+    assert not ev.rejected
+
+
+def test_events_in_rear_view() -> None:
+    s, truth = make_runner(fps=120, duration_s=4, view="rear")
+    ev = _detect(s, side_view=False)
+    ic, to, missed = _errors_frames(ev, truth, 120)
+    assert missed <= 2 and np.abs(ic).max() <= 1.0 and np.abs(to).max() <= 1.0
+
+
+def test_events_facing_left() -> None:
+    s, truth = make_runner(fps=120, duration_s=4, facing="left", setting="overground")
+    c, _ = clean_series(s, lowpass_on=False)
+    ev = detect_events(c, forward_sign=-1)
+    ic, _, missed = _errors_frames(ev, truth, 120)
+    assert missed <= 2 and np.abs(ic).max() <= 1.0
+    with pytest.raises(ValueError, match="forward_sign"):
+        detect_events(c, forward_sign=0)
+
+
+def test_events_with_pixel_noise() -> None:
+    """sigma = 1.5 px on a 510 px tall runner at 120 fps."""
+    ic_all, to_all = [], []
+    for seed in range(3):
+        s, truth = make_runner(fps=120, duration_s=4)
+        ev = _detect(add_noise(s, 1.5, np.random.default_rng(seed)))
+        ic, to, missed = _errors_frames(ev, truth, 120)
+        assert missed <= 3
+        ic_all += list(ic)
+        to_all += list(to)
+    assert np.median(np.abs(ic_all)) <= 1.0 and np.percentile(np.abs(ic_all), 90) <= 3.0
+    assert np.median(np.abs(to_all)) <= 1.0 and np.percentile(np.abs(to_all), 90) <= 2.0
+
+
+def test_sequence_alternates_and_has_step_times() -> None:
+    s, _truth = make_runner(fps=120, duration_s=4)
+    ev = _detect(s)
+    sides = [c.side for c in ev.contacts]
+    assert all(a != b for a, b in itertools.pairwise(sides))
+    for c in ev.contacts:
+        assert c.ic_s < c.to_s
+    steps = [c.step_time_s for c in ev.contacts if c.step_time_s]
+    assert len(steps) == len(ev.contacts) - 1
+    assert np.allclose(steps, 60 / 170, atol=1.5 / 120)
+    assert ev.stride_period_s == pytest.approx(120 / 170, abs=0.02)
+
+
+def test_implausible_contact_times_are_rejected_with_reason() -> None:
+    s, _ = make_runner(fps=120, duration_s=3)
+    c, _ = clean_series(s, lowpass_on=False)
+    ev = detect_events(c, contact_ms_range=(80.0, 200.0))   # true contacts are 250 ms
+    assert not ev.contacts
+    assert ev.rejected and all("contact time" in r.reason for r in ev.rejected)
+
+
+def test_slow_motion_contacts_are_rejected() -> None:
+    """Footage slowed 3x without metadata: contacts of 750 ms are implausible."""
+    s, _ = make_runner(fps=120, duration_s=3)
+    from dataclasses import replace
+    slow = replace(s, t_s=s.t_s * 3, fps=40.0)
+    c, _ = clean_series(slow, lowpass_on=False)
+    ev = detect_events(c)
+    assert not ev.contacts
+    assert any("outside 80-500 ms" in r.reason for r in ev.rejected)
+
+
+def test_side_view_check_rejects_feet_not_moving_back() -> None:
+    """In a side view a contact must carry the foot backward relative to the hip."""
+    s, _ = make_runner(fps=120, duration_s=3, view="rear")   # no fore-aft motion in the image
+    c, _ = clean_series(s, lowpass_on=False)
+    ev = detect_events(c, side_view=True)
+    assert not ev.contacts
+    assert all("backward" in r.reason for r in ev.rejected)

@@ -1,0 +1,203 @@
+"""Metrics against the synthetic runner's exact truth; invariances; view gating; warnings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from formcam.analysis import analyze_series
+from formcam.errors import ConfigError, NoRunnerError
+from formcam.metrics import FRONTAL_METRICS, METRICS, SIDE_METRICS
+from tests.synthetic import add_dropouts, add_noise, affine, make_runner, mirror, resample, swap_legs
+
+ANGLE_TOL = 1.0       # deg
+CM_TOL = 1.0          # cm
+CADENCE_TOL = 0.5     # steps/min
+SIDE_TRUTH = ("trunk_lean_deg", "shank_angle_ic_deg", "knee_flexion_ic_deg", "hip_extension_deg",
+              "foot_strike_angle_deg", "overstride_cm", "vertical_oscillation_cm")
+FRONTAL_TRUTH = ("pelvic_drop_deg", "lateral_trunk_lean_deg", "pelvic_sway_cm")
+
+
+def _tol(name: str, angle_tol: float = ANGLE_TOL, cm_tol: float = CM_TOL) -> float:
+    if name == "cadence_spm":
+        return CADENCE_TOL
+    if name.endswith("_cm"):
+        return cm_tol
+    if name == "overstride_ratio":
+        return 0.01
+    return angle_tol
+
+
+def _check(metrics: dict[str, dict[str, Any]], truth: dict[str, Any], names: tuple[str, ...],
+           angle_tol: float = ANGLE_TOL, cm_tol: float = CM_TOL) -> None:
+    for name in names:
+        m = metrics[name]
+        assert m["available"], (name, m["reason"])
+        err = abs(m["value"] - truth["metrics"][name])
+        assert err <= _tol(name, angle_tol, cm_tol), (name, m["value"])
+
+
+@pytest.mark.parametrize("kw", [
+    {},
+    {"facing": "left", "setting": "overground"},
+    {"cadence_spm": 180.0, "contact_time_ms": 220.0, "trunk_lean_deg": 3.0, "overstride_cm": 4.0,
+     "knee_flexion_ic_deg": 25.0, "foot_strike_angle_deg": -6.0, "vertical_oscillation_cm": 6.0,
+     "height_cm": 185.0, "fps": 240.0},
+])
+def test_side_view_metrics_match_truth(kw: dict[str, Any]) -> None:
+    kw = {"fps": 120.0, "duration_s": 6.0, **kw}
+    s, truth = make_runner(**kw)
+    a = analyze_series(s, height_cm=kw.get("height_cm", 170.0))
+    _check(a.metrics, truth, (*SIDE_TRUTH, "cadence_spm", "overstride_ratio"))
+    ct = a.metrics["contact_time_ms"]
+    assert abs(ct["value"] - truth["metrics"]["contact_time_ms"]) <= 1000 / kw["fps"]
+    assert a.metrics["knee_flexion_ic_deg"]["n_steps"] >= 14
+    assert a.view.view.value == "side"
+
+
+def test_rear_view_metrics_match_truth() -> None:
+    s, truth = make_runner(fps=120, duration_s=6, view="rear", pelvic_drop_deg=7.0,
+                           lateral_trunk_lean_deg=-2.0, pelvic_sway_cm=6.0)
+    a = analyze_series(s)
+    _check(a.metrics, truth, (*FRONTAL_TRUTH, "cadence_spm"))
+    assert a.view.view.value == "rear"
+
+
+def test_front_view_metrics_match_truth() -> None:
+    s, truth = make_runner(fps=60, duration_s=6, view="front")
+    a = analyze_series(s)
+    assert a.view.view.value == "front"
+    _check(a.metrics, truth, FRONTAL_TRUTH)
+
+
+def test_noise_dropouts_and_swap() -> None:
+    """sigma = 1.5 px noise, 40 random gaps up to 80 ms, and a 50 ms leg swap."""
+    s, truth = make_runner(fps=120, duration_s=6)
+    rng = np.random.default_rng(7)
+    bad = add_dropouts(add_noise(s, 1.5, rng), rng, n_gaps=40, max_len=10)
+    bad = swap_legs(bad, 361, 367)
+    a = analyze_series(bad)
+    assert a.clean.n_swaps_fixed == 1 and a.clean.swapped_frames == tuple(range(361, 367))
+    assert a.clean.n_filled > 0
+    _check(a.metrics, truth, (*SIDE_TRUTH, "cadence_spm"), angle_tol=1.5)
+    assert any("leg swap" in w for w in a.warnings)
+
+
+def test_mirror_gives_same_metrics_with_sides_swapped() -> None:
+    for view in ("side", "rear"):
+        s, _ = make_runner(fps=120, duration_s=4, view=view, pelvic_drop_deg=4.0)
+        a, b = analyze_series(s).metrics, analyze_series(mirror(s)).metrics
+        for name in METRICS:
+            assert a[name]["available"] == b[name]["available"]
+            if a[name]["available"]:
+                assert b[name]["value"] == pytest.approx(a[name]["value"], abs=1e-6)
+                assert b[name]["left"] == pytest.approx(a[name]["right"], abs=1e-6)
+                assert b[name]["right"] == pytest.approx(a[name]["left"], abs=1e-6)
+
+
+def test_asymmetric_values_swap_sides_under_mirror() -> None:
+    """Left/right really differ when the runner is asymmetric: shift the left knee forward."""
+    s, _ = make_runner(fps=120, duration_s=4)
+    xy = s.xy.copy()
+    xy[:, s.index("left_knee"), 0] += 6.0
+    s = replace(s, xy=xy)
+    a, b = analyze_series(s).metrics, analyze_series(mirror(s)).metrics
+    k = "knee_flexion_ic_deg"
+    assert abs(a[k]["left"] - a[k]["right"]) > 1.0
+    assert b[k]["left"] == pytest.approx(a[k]["right"], abs=1e-6)
+
+
+@pytest.mark.parametrize(("scale", "dx", "dy"), [(1.0, 137.0, -41.0), (0.6, 0.0, 0.0), (2.3, 15.0, 90.0)])
+def test_translation_and_scale_leave_metrics_unchanged(scale: float, dx: float, dy: float) -> None:
+    s, _ = make_runner(fps=120, duration_s=4)
+    a = analyze_series(s).metrics
+    b = analyze_series(affine(s, scale=scale, dx=dx, dy=dy)).metrics
+    for name in METRICS:
+        if a[name]["available"]:
+            assert b[name]["value"] == pytest.approx(a[name]["value"], rel=1e-6, abs=1e-6), name
+
+
+@pytest.mark.parametrize("step", [2, 4])
+def test_resampling_keeps_cadence_and_angles(step: int) -> None:
+    """120 -> 60 -> 30 fps: cadence within 0.5 steps/min, angles within 2 deg, cm within
+    1 cm at 60 fps and 2.5 cm at 30 fps. Values at contact move with the sub-frame
+    contact time: the ankle travels ~7 cm relative to the hip per 30 fps frame."""
+    s, truth = make_runner(fps=120, duration_s=6)
+    a = analyze_series(resample(s, step))
+    _check(a.metrics, truth, (*SIDE_TRUTH, "cadence_spm"), angle_tol=2.0, cm_tol=1.0 if step == 2 else 2.5)
+    assert any("below 60 fps" in w for w in a.warnings) == (step == 4)
+
+
+def test_view_gating_side_and_rear() -> None:
+    side = analyze_series(make_runner(fps=60, duration_s=3)[0]).metrics
+    rear = analyze_series(make_runner(fps=60, duration_s=3, view="rear")[0]).metrics
+    for name in FRONTAL_METRICS:
+        assert not side[name]["available"] and "rear or front view" in side[name]["reason"]
+        assert side[name]["value"] is None and side[name]["n_steps"] == 0
+    for name in SIDE_METRICS:
+        assert not rear[name]["available"] and "side view" in rear[name]["reason"]
+        assert rear[name]["value"] is None
+    assert side["cadence_spm"]["available"] and rear["cadence_spm"]["available"]
+
+
+def test_forced_view_overrides_gating() -> None:
+    s, _ = make_runner(fps=60, duration_s=3)
+    a = analyze_series(s, view="rear")
+    assert a.view.view.source == "user"
+    assert not a.metrics["knee_flexion_ic_deg"]["available"]
+
+
+def test_report_fields_are_json_and_complete() -> None:
+    s, truth = make_runner(fps=60, duration_s=3)
+    fields = analyze_series(s, height_cm=180).to_report_fields()
+    text = json.dumps(fields, allow_nan=False)
+    assert set(fields) == {"view", "setting", "direction", "steps", "metrics", "quality"}
+    assert set(fields["metrics"]) == set(METRICS)
+    for entry in fields["metrics"].values():
+        assert set(entry) == {"value", "unit", "left", "right", "n_steps", "available", "reason", "spread"}
+    step = fields["steps"][0]
+    for key in ("side", "contact_frame", "contact_s", "toe_off_frame", "toe_off_s", "contact_time_ms"):
+        assert key in step
+    assert isinstance(step["contact_frame"], int)
+    assert fields["quality"]["scale"]["source"] == "user" and fields["quality"]["scale"]["height_cm"] == 180
+    assert "NaN" not in text
+    assert min(abs(step["contact_s"] - e["ic_s"]) for e in truth["events"]) < 1.5 / 60
+
+
+def test_default_height_is_reported_and_scales_cm() -> None:
+    s, truth = make_runner(fps=120, duration_s=4, height_cm=190.0)
+    default = analyze_series(s)
+    given = analyze_series(s, height_cm=190.0)
+    assert default.scale.source == "default" and default.scale.height_cm == 170.0
+    assert given.scale.source == "user"
+    ratio = default.metrics["overstride_cm"]["value"] / given.metrics["overstride_cm"]["value"]
+    assert ratio == pytest.approx(170 / 190, rel=1e-6)
+    assert abs(given.metrics["overstride_cm"]["value"] - truth["metrics"]["overstride_cm"]) <= CM_TOL
+    with pytest.raises(ConfigError, match="height"):
+        analyze_series(s, height_cm=20.0)
+
+
+def test_few_steps_and_slow_motion_warnings() -> None:
+    s, _ = make_runner(fps=120, duration_s=2)
+    a = analyze_series(s)
+    assert any("at least 7 per side" in w for w in a.warnings)
+    slow = replace(s, t_s=s.t_s * 1.5, fps=80.0)        # 1.5x slow motion without metadata
+    b = analyze_series(slow)
+    assert b.metrics["cadence_spm"]["value"] == pytest.approx(170 / 1.5, abs=1.0)
+    assert any("slow-motion" in w for w in b.warnings)
+
+
+def test_no_runner_raises_and_no_steps_is_unavailable() -> None:
+    s, _ = make_runner(fps=60, duration_s=2)
+    with pytest.raises(NoRunnerError):
+        analyze_series(replace(s, xy=np.full_like(s.xy, np.nan), score=np.zeros_like(s.score)))
+    still = replace(s, xy=np.repeat(s.xy[:1], s.n_frames, axis=0))   # nobody moves
+    a = analyze_series(still)
+    assert not a.steps
+    assert all(not m["available"] for m in a.metrics.values())
+    assert a.metrics["cadence_spm"]["reason"] == "no valid steps were detected"
+    assert any("no valid steps" in w for w in a.warnings)
