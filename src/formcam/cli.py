@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="runner's height, the scale for centimetres (default 170 cm, reported)")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     a.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    from formcam.phantom.cli import add_parser as add_phantom_parser
+
+    add_phantom_parser(sub)
     return parser
 
 
@@ -114,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "analyze":
             return _cmd_analyze(args)
+        if args.command == "phantom":
+            return int(args.func(args))
     except FormcamError as exc:
         print(f"formcam: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR

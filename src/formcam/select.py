@@ -108,8 +108,8 @@ def periodicity(signal: NDArray[np.float64], fps: float, *, min_period_s: float 
     denom = float(np.dot(x, x))
     if denom <= 0:
         return 0.0
-    lo = max(1, int(round(min_period_s * fps)))
-    hi = min(x.size // 2, int(round(max_period_s * fps)))
+    lo = max(1, round(min_period_s * fps))
+    hi = min(x.size // 2, round(max_period_s * fps))
     if hi <= lo:
         return 0.0
     ac = [float(np.dot(x[:-lag], x[lag:])) / denom * x.size / (x.size - lag) for lag in range(lo, hi + 1)]
@@ -165,7 +165,7 @@ def choose(candidates: list[Candidate], tracks: Tracks, choice: PersonChoice, *,
     if choice.box_px is not None:
         x, y, w, h = choice.box_px
         target = np.array([[x, y, x + w, y + h]])
-        window = max(1, int(round(fps)))
+        window = max(1, round(fps))
         best: tuple[float, Candidate] | None = None
         for cand in candidates:
             frames = np.flatnonzero(tracks.present()[cand.track])[:window]

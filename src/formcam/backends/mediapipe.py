@@ -107,7 +107,7 @@ class MediaPipeBackend:
 
         # VIDEO mode needs strictly increasing integer milliseconds; at 240 fps
         # frames are ~4 ms apart, so rounding alone never collides, but guard anyway.
-        ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
+        ms = max(round(t_s * 1000.0), self._last_ms + 1)
         self._last_ms = ms
         mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
         result = self._landmarker.detect_for_video(mp_image, ms)

@@ -1,0 +1,292 @@
+"""Phantom runner videos: rendered runners with exactly known kinematics.
+
+Like a clinical phantom, a phantom clip is a test object whose true values are
+known: :class:`PhantomParams` sets the running-form metrics (cadence, contact
+time, trunk lean, overstride, knee flexion at contact, hip extension, vertical
+oscillation, foot strike angle, pelvic drop, lateral trunk lean, pelvic sway),
+:mod:`~formcam.phantom.gait` and :mod:`~formcam.phantom.skeleton` build a 3D
+runner that meets them exactly, :mod:`~formcam.phantom.camera` films it from a
+side, rear or front view, :mod:`~formcam.phantom.render` draws it (body volumes,
+clothes, a face) so that MediaPipe's BlazePose detects it, and
+:mod:`~formcam.phantom.writer` encodes H.264.
+
+:func:`render_phantom` writes ``NAME.mp4`` plus
+
+* ``NAME.truth.json``: params, view, camera, fps, resolution, the true metric
+  values (report names and units) and the true gait events per side;
+* ``NAME.truth.npz``: a formcam keypoints file (``xy (T, 33, 2)`` true projected
+  BlazePose landmarks in pixels, ``score`` = 1, ``t_s``, ``keypoints``, ``width``,
+  ``height``, ``fps``) that ``formcam analyze --keypoints`` can replay, plus
+  ``depth_m (T, 33)`` camera depths and ``xyz_m (T, J, 3)`` world joints with
+  their names in ``joints_3d``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcam.phantom.camera import VIEWS, CameraRig, make_rig
+from formcam.phantom.gait import PhantomParams
+from formcam.phantom.render import draw_runner
+from formcam.phantom.scene import Background, Palette
+from formcam.phantom.skeleton import JOINTS, PhantomRunner, RunnerPose
+from formcam.phantom.truth import METRIC_UNITS, event_truth, metric_truth, params_record
+from formcam.series import BLAZEPOSE_KEYPOINTS
+
+__all__ = ["JOINTS", "VIEWS", "PhantomClip", "PhantomParams", "PhantomRunner", "render_phantom"]
+
+log = logging.getLogger(__name__)
+_BLUR_SUBFRAMES = 5
+
+
+class PhantomClip:
+    """A phantom clip before encoding: its frames, true keypoints and truth record.
+
+    Args:
+        params: the runner's kinematics.
+        view: one of :data:`VIEWS`.
+        fps: frame rate, 24..240; frame ``i`` shows time ``i / fps`` seconds.
+        duration_s: clip length; ``round(duration_s * fps)`` frames.
+        width, height: frame size in pixels (even; portrait when height > width).
+        noise_sigma: standard deviation of Gaussian pixel noise in 8-bit levels (0 = none).
+        motion_blur: average 5 sub-frames over a 180-degree shutter (half a frame
+            interval, centred on the frame time).
+        seed: seeds the background texture and the noise (same seed = same pixels).
+        camera_motion: ``auto``, ``static`` or ``follow`` (see :mod:`formcam.phantom.camera`).
+        fill_fraction: runner height / frame height for the default camera distance.
+        hfov_deg: horizontal field of view; ``None`` = 60 degrees across the long side.
+    """
+
+    def __init__(
+        self,
+        params: PhantomParams,
+        *,
+        view: str,
+        fps: float,
+        duration_s: float,
+        width: int,
+        height: int,
+        noise_sigma: float = 0.0,
+        motion_blur: bool = False,
+        seed: int = 0,
+        camera_motion: str = "auto",
+        fill_fraction: float = 0.68,
+        hfov_deg: float | None = None,
+    ) -> None:
+        if not 24.0 <= fps <= 240.0:
+            raise ValueError(f"fps must be in 24..240, got {fps}")
+        if duration_s <= 0 or round(duration_s * fps) < 2:
+            raise ValueError(f"duration_s must give at least 2 frames, got {duration_s}")
+        if width % 2 or height % 2:
+            raise ValueError(f"width and height must be even (yuv420p), got {width}x{height}")
+        if noise_sigma < 0:
+            raise ValueError(f"noise_sigma must be >= 0, got {noise_sigma}")
+        self.params, self.view, self.fps = params, view, float(fps)
+        self.width, self.height, self.noise_sigma = width, height, float(noise_sigma)
+        self.motion_blur, self.seed = motion_blur, seed
+        self.n_frames = round(duration_s * fps)
+        self.runner = PhantomRunner(params)
+        self.palette = Palette()
+        self.rig: CameraRig = make_rig(
+            view,
+            width=width,
+            height=height,
+            runner_height_m=params.height_cm / 100,
+            hip_height_m=self.runner.leg.z_mean,
+            speed_mps=params.speed_mps,
+            setting=params.setting,
+            duration_s=self.n_frames / self.fps,
+            motion=camera_motion,
+            fill_fraction=fill_fraction,
+            hfov_deg=hfov_deg,
+        )
+        self.background = Background(
+            self.rig,
+            setting=params.setting,
+            runner_x_m=0.0
+            if params.setting == "treadmill"
+            else 0.5 * params.speed_mps * self.n_frames / self.fps,
+            belt_speed_mps=params.speed_mps,
+            palette=self.palette,
+            seed=seed,
+        )
+        self.t_s = np.arange(self.n_frames) / self.fps
+        self.pose: RunnerPose = self.runner.pose(self.t_s)
+
+    def keypoints(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """True BlazePose landmarks: pixels ``(T, 33, 2)`` and camera depth ``(T, 33)`` in metres."""
+        xy, depth = self.rig.project(self.pose.joints[:, : len(BLAZEPOSE_KEYPOINTS)], self.t_s)
+        return xy, depth
+
+    def _draw(self, pose: RunnerPose, i: int, t: float) -> NDArray[np.uint8]:
+        cam = self.rig.at(t)
+        img = self.background.draw(cam, t)
+        draw_runner(
+            img, pose, i, cam, view=self.view, height_m=self.params.height_cm / 100, palette=self.palette
+        )
+        return img
+
+    def frame(self, i: int) -> NDArray[np.uint8]:
+        """Frame ``i`` as an ``(H, W, 3)`` uint8 RGB image (deterministic given the seed)."""
+        t = float(self.t_s[i])
+        if self.motion_blur:
+            half = 0.25 / self.fps
+            sub_t = t + np.linspace(-half, half, _BLUR_SUBFRAMES)
+            sub = self.runner.pose(sub_t)
+            acc = np.zeros((self.height, self.width, 3), np.float64)
+            for k, ts in enumerate(sub_t):
+                acc += self._draw(sub, k, float(ts))
+            img = np.round(acc / _BLUR_SUBFRAMES)
+        else:
+            img = self._draw(self.pose, i, t).astype(np.float64)
+        if self.noise_sigma > 0:
+            rng = np.random.default_rng([self.seed, i])
+            img = img + rng.normal(0.0, self.noise_sigma, img.shape)
+        return np.clip(np.round(img), 0, 255).astype(np.uint8)
+
+    def frames(self) -> Iterator[NDArray[np.uint8]]:
+        """All frames in order."""
+        for i in range(self.n_frames):
+            yield self.frame(i)
+
+    def truth(self) -> dict[str, Any]:
+        """The truth record (JSON-able); see :func:`render_phantom`."""
+        cam = self.rig.base
+        return {
+            "format": "formcam-phantom-truth/1",
+            "params": params_record(self.runner),
+            "view": self.view,
+            "setting": self.params.setting,
+            "fps": self.fps,
+            "frame_count": self.n_frames,
+            "duration_s": self.n_frames / self.fps,
+            "width": self.width,
+            "height": self.height,
+            "noise_sigma": self.noise_sigma,
+            "motion_blur": self.motion_blur,
+            "seed": self.seed,
+            "camera": {
+                "motion": self.rig.motion,
+                "follow_mps": self.rig.follow_mps,
+                "position_m": [float(v) for v in cam.position_m],
+                "focal_px": cam.focal_px,
+                "hfov_deg": float(np.degrees(2 * np.arctan(self.width / 2 / cam.focal_px))),
+            },
+            "runner_height_px_median": self._runner_height_px(),
+            "metrics": metric_truth(self.runner),
+            "units": dict(METRIC_UNITS),
+            "events": event_truth(self.runner, fps=self.fps, n_frames=self.n_frames),
+            "notes": (
+                "Metric values are exact in 3D by construction (sagittal-plane angles for side metrics, "
+                "frontal-plane angles for rear metrics). Event frames are the first frames at or after "
+                "each event; frame i shows time i / fps."
+            ),
+        }
+
+    def _runner_height_px(self) -> float:
+        """Median over frames of the image height from the head top to the lowest foot point, pixels."""
+        j = self.pose.joints
+        top = (
+            j[:, JOINTS.index("head_centre")]
+            + self.runner.body.head_half_height_m * self.pose.head_axes[:, 2]
+        )
+        feet = [JOINTS.index(f"{s}_{p}") for s in ("left", "right") for p in ("heel", "foot_index")]
+        pts = np.concatenate([top[:, None], j[:, feet]], axis=1)
+        xy, _ = self.rig.project(pts, self.t_s)
+        return float(np.median(xy[:, 1:, 1].max(axis=1) - xy[:, 0, 1]))
+
+    def save_truth(self, json_path: str | Path, npz_path: str | Path) -> dict[str, Any]:
+        """Write the truth record and the true keypoints file; return the record."""
+        record = self.truth()
+        Path(json_path).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+        xy, depth = self.keypoints()
+        with open(npz_path, "wb") as fh:
+            np.savez_compressed(
+                fh,
+                xy=xy,
+                score=np.ones(xy.shape[:2]),
+                t_s=self.t_s,
+                keypoints=np.array(BLAZEPOSE_KEYPOINTS, dtype=str),
+                width=np.int64(self.width),
+                height=np.int64(self.height),
+                fps=np.float64(self.fps),
+                depth_m=depth,
+                xyz_m=self.pose.joints,
+                joints_3d=np.array(JOINTS, dtype=str),
+                meta_json=np.array(
+                    json.dumps(
+                        {"phantom": {k: record[k] for k in ("view", "setting", "params")}}, sort_keys=True
+                    )
+                ),
+            )
+        return record
+
+
+def truth_paths(out_path: str | Path) -> tuple[Path, Path]:
+    """``NAME.truth.json`` and ``NAME.truth.npz`` beside ``NAME.mp4``."""
+    out = Path(out_path)
+    stem = out.with_suffix("")
+    return stem.with_name(stem.name + ".truth.json"), stem.with_name(stem.name + ".truth.npz")
+
+
+def render_phantom(
+    out_path: str | Path,
+    params: PhantomParams,
+    *,
+    view: str,
+    fps: float,
+    duration_s: float,
+    width: int,
+    height: int,
+    noise_sigma: float = 0.0,
+    motion_blur: bool = False,
+    seed: int = 0,
+    truth_path: str | Path | None = None,
+    camera_motion: str = "auto",
+    fill_fraction: float = 0.68,
+    hfov_deg: float | None = None,
+    crf: int = 23,
+) -> dict[str, Any]:
+    """Render a phantom runner clip to H.264 MP4 and write its truth files.
+
+    See :class:`PhantomClip` for the arguments. ``truth_path`` is the truth JSON path
+    (default ``NAME.truth.json`` beside the video); the keypoints npz goes beside it
+    with the ``.npz`` suffix. ``crf`` is x264's quality (23 default; higher = smaller).
+
+    Returns:
+        The truth record (also written as JSON), with ``video``, ``truth_json`` and
+        ``truth_npz`` paths added.
+    """
+    from formcam.phantom.writer import H264Writer
+
+    clip = PhantomClip(
+        params,
+        view=view,
+        fps=fps,
+        duration_s=duration_s,
+        width=width,
+        height=height,
+        noise_sigma=noise_sigma,
+        motion_blur=motion_blur,
+        seed=seed,
+        camera_motion=camera_motion,
+        fill_fraction=fill_fraction,
+        hfov_deg=hfov_deg,
+    )
+    json_path, npz_path = truth_paths(out_path)
+    if truth_path is not None:
+        json_path = Path(truth_path)
+        npz_path = json_path.with_suffix(".npz")
+    with H264Writer(out_path, fps=fps, width=width, height=height, crf=crf) as writer:
+        for img in clip.frames():
+            writer.write(img)
+    record = clip.save_truth(json_path, npz_path)
+    log.info("wrote %s (%d frames) and %s", out_path, clip.n_frames, json_path)
+    return {**record, "video": str(out_path), "truth_json": str(json_path), "truth_npz": str(npz_path)}
