@@ -21,6 +21,7 @@ from typing import Any, Self
 import numpy as np
 from numpy.typing import NDArray
 
+from formcam.backends._native_log import native_stderr_to_log
 from formcam.backends.base import BackendInfo, PoseFrame
 from formcam.errors import ConfigError, ModelError
 from formcam.models import MODEL_SIZES, model_path
@@ -61,6 +62,7 @@ class MediaPipeBackend:
         self.options = options or MediaPipeOptions()
         self._landmarker: Any = None
         self._last_ms = -1
+        self._warm = False
 
     @property
     def info(self) -> BackendInfo:
@@ -84,9 +86,11 @@ class MediaPipeBackend:
             min_tracking_confidence=self.options.min_tracking_confidence,
         )
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(opts)
+            with native_stderr_to_log():
+                self._landmarker = vision.PoseLandmarker.create_from_options(opts)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"{path}: MediaPipe could not load the model bundle ({exc})") from None
+        self._warm = False
         self._last_ms = -1
         log.debug("opened MediaPipe %s from %s", self.options.model, path)
         return self
@@ -110,7 +114,12 @@ class MediaPipeBackend:
         ms = max(round(t_s * 1000.0), self._last_ms + 1)
         self._last_ms = ms
         mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
-        result = self._landmarker.detect_for_video(mp_image, ms)
+        if self._warm:
+            result = self._landmarker.detect_for_video(mp_image, ms)
+        else:  # the first inferences print more native start-up messages
+            with native_stderr_to_log():
+                result = self._landmarker.detect_for_video(mp_image, ms)
+            self._warm = True
         return _to_pose_frame(result.pose_landmarks, width=image.shape[1], height=image.shape[0])
 
 
