@@ -50,6 +50,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="runner's height, the scale for centimetres (default 170 cm, reported)")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     a.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    v = sub.add_parser("verify", help="measure formcam's accuracy on phantom runners with known form",
+                       description="Render phantom runners with known form faults, analyse them, and "
+                                   "compare with the truth. Exit 1 when an error exceeds its tolerance.")
+    v.add_argument("--quick", action="store_true", help="one short case only")
+    v.add_argument("--case", action="append", metavar="NAME", help="run only this case (repeatable)")
+    v.add_argument("--source", choices=("model", "truth"), default="model",
+                   help="pose from the model on the rendered video (default) or the true keypoints")
+    v.add_argument("--keep", type=Path, metavar="DIR", help="keep the rendered clips and reports here")
     from formcam.phantom.cli import add_parser as add_phantom_parser
 
     add_phantom_parser(sub)
@@ -109,14 +117,33 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from formcam.verify import DEFAULT_CASES, QUICK_CASES, format_table, run_cases
+
+    cases = QUICK_CASES if args.quick else DEFAULT_CASES
+    if args.case:
+        known = {c.name: c for c in DEFAULT_CASES + QUICK_CASES}
+        unknown = [n for n in args.case if n not in known]
+        if unknown:
+            raise FormcamError(f"--case: expected one of {sorted(known)}, got {unknown}")
+        cases = tuple(known[n] for n in args.case)
+    rows = run_cases(cases, source=args.source, workdir=args.keep)
+    print(format_table(rows))
+    failed = [r for r in rows if not r.ok]
+    print(f"{len(rows) - len(failed)} within tolerance, {len(failed)} outside")
+    return 1 if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``formcam`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
                         format="formcam: %(levelname)s: %(message)s")
     try:
         if args.command == "analyze":
             return _cmd_analyze(args)
+        if args.command == "verify":
+            return _cmd_verify(args)
         if args.command == "phantom":
             return int(args.func(args))
     except FormcamError as exc:

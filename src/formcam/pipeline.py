@@ -167,6 +167,8 @@ def analyze_keypoints(path: str | Path, out_dir: str | Path,
     options = options or AnalyzeOptions()
     path = Path(path)
     series = load_keypoints(path)
-    meta = load_keypoints_meta(path) or _meta_for_plain_keypoints(path, series)
+    meta = load_keypoints_meta(path) or {}
+    if not {"input", "backend"} <= meta.keys():  # made elsewhere (e.g. a phantom's true keypoints)
+        meta = {**_meta_for_plain_keypoints(path, series), **meta}
     report = report_from_series(series, meta, options)
     return AnalyzeResult(report=report, series=series, files=_write(Path(out_dir), report, {}))
