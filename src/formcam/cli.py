@@ -58,6 +58,27 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--source", choices=("model", "truth"), default="model",
                    help="pose from the model on the rendered video (default) or the true keypoints")
     v.add_argument("--keep", type=Path, metavar="DIR", help="keep the rendered clips and reports here")
+    b = sub.add_parser("batch", help="analyse every video in a folder (parallel, resumable)",
+                       description="Analyse every video under DIR into OUT/<relative path>/, with "
+                                   "OUT/summary.csv. Exit 1 when any video failed.")
+    b.add_argument("folder", type=Path, metavar="DIR")
+    b.add_argument("--out", type=Path, required=True, metavar="OUT")
+    b.add_argument("--include", action="append", metavar="GLOB",
+                   help="only files matching (repeatable; default: common video extensions)")
+    b.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching files")
+    b.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="parallel worker processes (default: cores / 2)")
+    b.add_argument("--resume", action="store_true",
+                   help="skip videos already analysed with the same input, version and settings")
+    b.add_argument("--engine", choices=("local", "ray"), default="local")
+    b.add_argument("--ray-address", default=None, metavar="ADDR",
+                   help="Ray cluster address (default: start a local Ray)")
+    b.add_argument("--model", choices=MODEL_SIZES, default=None)
+    b.add_argument("--view", choices=("auto", "side", "rear", "front"), default=None)
+    b.add_argument("--setting", choices=("auto", "treadmill", "overground"), default=None)
+    b.add_argument("--height-cm", type=float, default=None, metavar="CM")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    b.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     from formcam.phantom.cli import add_parser as add_phantom_parser
 
     add_phantom_parser(sub)
@@ -117,6 +138,34 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from formcam.batch import BatchOptions, run_batch
+    from formcam.batch.discover import VIDEO_PATTERNS
+
+    settings = {k: v for k, v in (("model", args.model), ("view", args.view), ("setting", args.setting),
+                                  ("height_cm", args.height_cm)) if v is not None}
+    options = BatchOptions(include=tuple(args.include or VIDEO_PATTERNS), exclude=tuple(args.exclude),
+                           workers=args.workers, resume=args.resume, engine=args.engine,
+                           ray_address=args.ray_address, settings=settings)
+    bar = tqdm(desc="videos", unit="video", disable=args.quiet or not sys.stderr.isatty())
+
+    def on_done(job, outcome, n_done, n_total):  # type: ignore[no-untyped-def]
+        bar.total = n_total
+        bar.update(1)
+        if outcome.row["status"] == "error":
+            bar.write(f"error: {outcome.row['error']}")
+
+    try:
+        result = run_batch(args.folder, args.out, options, on_done=on_done)
+    finally:
+        bar.close()
+    print(f"wrote {', '.join(str(p) for p in result.files)}")
+    print(f"{result.n_ok} succeeded, {result.n_error} failed ({result.n_reused} reused from an earlier run)")
+    return 1 if result.n_error else 0
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     from formcam.verify import DEFAULT_CASES, QUICK_CASES, format_table, run_cases
 
@@ -142,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "analyze":
             return _cmd_analyze(args)
+        if args.command == "batch":
+            return _cmd_batch(args)
         if args.command == "verify":
             return _cmd_verify(args)
         if args.command == "phantom":

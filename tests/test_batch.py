@@ -1,0 +1,126 @@
+"""Batch scoring: fault isolation, summary, resume, interruption, Ray."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from formcam.batch import BatchOptions, run_batch
+from formcam.batch.discover import discover, settings_for
+from formcam.cli import main
+from formcam.errors import ConfigError
+from formcam.phantom import PhantomParams, render_phantom
+from tests.videotools import noise_frames, write_clip
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3 short phantom clips (one in a subfolder with its own formcam.toml), 1 truncated, 1 text."""
+    root = tmp_path_factory.mktemp("batch") / "videos"
+    (root / "club" / "2024-06-02").mkdir(parents=True)
+    specs = [("a_2024-05-01.mp4", 170.0), ("club/b_2024-05-15.mp4", 160.0),
+             ("club/2024-06-02/c.mp4", 175.0)]
+    for rel, cadence in specs:
+        render_phantom(root / rel, PhantomParams(cadence_spm=cadence), view="side_right", fps=30,
+                       duration_s=3.0, width=480, height=270)
+        for extra in (root / rel).parent.glob("*.truth.*"):
+            extra.unlink()
+    (root / "club" / "formcam.toml").write_text("height_cm = 180\nview = \"side\"\n")
+    whole = write_clip(root / ".whole.mp4", noise_frames(60, 120, 160))  # index (moov) at the end
+    (root / "cut.mp4").write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    whole.unlink()
+    (root / "notes.mp4").write_text("not a video\n" * 20)
+    return root
+
+
+def read_rows(out: Path) -> list[dict[str, str]]:
+    with open(out / "summary.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_discovery_and_folder_settings(folder: Path) -> None:
+    rels = [p.as_posix() for p in discover(folder)]
+    assert rels == ["a_2024-05-01.mp4", "club/2024-06-02/c.mp4", "club/b_2024-05-15.mp4", "cut.mp4",
+                    "notes.mp4"]
+    assert [p.as_posix() for p in discover(folder, exclude=("club/*",))] == [
+        "a_2024-05-01.mp4", "cut.mp4", "notes.mp4"]
+    assert settings_for(folder, Path("club/2024-06-02/c.mp4")) == {"height_cm": 180, "view": "side"}
+    assert settings_for(folder, Path("a_2024-05-01.mp4")) == {}
+
+
+def test_bad_folder_config(tmp_path: Path) -> None:
+    (tmp_path / "formcam.toml").write_text("hight_cm = 180\n")
+    with pytest.raises(ConfigError, match="unknown key 'hight_cm'"):
+        settings_for(tmp_path, Path("x.mp4"))
+    (tmp_path / "formcam.toml").write_text("view = \"top\"\n")
+    with pytest.raises(ConfigError, match="view: expected one of"):
+        settings_for(tmp_path, Path("x.mp4"))
+
+
+def test_batch_isolates_failures_and_resumes_without_pose_work(folder: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["batch", str(folder), "--out", str(out), "--workers", "2", "-q"]) == 1
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("3 succeeded, 2 failed")
+    rows = {r["path"]: r for r in read_rows(out)}
+    assert [r["status"] for r in rows.values()].count("ok") == 3
+    assert rows["cut.mp4"]["status"] == rows["notes.mp4"]["status"] == "error"
+    assert "cut.mp4" in rows["cut.mp4"]["error"] and "notes.mp4" in rows["notes.mp4"]["error"]
+    assert rows["club/b_2024-05-15.mp4"]["view"] == "side"
+    assert float(rows["a_2024-05-01.mp4"]["cadence_spm"]) > 100
+    for rel in ("a_2024-05-01.mp4", "club/b_2024-05-15.mp4", "club/2024-06-02/c.mp4"):
+        assert (out / rel / "report.json").is_file() and (out / rel / "keypoints.npz").is_file()
+    assert (out / "trend.png").is_file()
+    assert not list(out.rglob("*.tmp-*")) and not list(out.rglob("*.part"))
+
+    stamp = {p: p.stat().st_mtime_ns for p in out.rglob("report.json")}
+    result = run_batch(folder, out, BatchOptions(resume=True, workers=1))
+    assert (result.n_ok, result.n_error, result.n_reused) == (3, 2, 3)
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("report.json")} == stamp
+    assert read_rows(out) == list(rows.values())
+
+
+def test_killed_run_resumes_to_the_same_summary(folder: Path, tmp_path: Path) -> None:
+    reference = tmp_path / "reference"
+    run_batch(folder, reference, BatchOptions(workers=1))
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "formcam", "batch", str(folder), "--out", str(out),
+                             "--workers", "1", "-q"], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(out.rglob("report.json")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished_before_kill = len(list(out.rglob("report.json")))
+    assert finished_before_kill < 3, "the run finished before it could be interrupted"
+    result = run_batch(folder, out, BatchOptions(resume=True, workers=1))
+    assert result.n_reused == finished_before_kill
+    assert (out / "summary.csv").read_text() == (reference / "summary.csv").read_text()
+
+
+def test_ray_engine_gives_the_same_summary(folder: Path, tmp_path: Path) -> None:
+    ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'formcam[ray]'")
+    local, remote = tmp_path / "local", tmp_path / "ray"
+    run_batch(folder, local, BatchOptions(workers=1))
+    try:
+        result = run_batch(folder, remote, BatchOptions(engine="ray"))
+    finally:
+        ray.shutdown()
+    assert (result.n_ok, result.n_error) == (3, 2)
+    assert (remote / "summary.csv").read_text() == (local / "summary.csv").read_text()
+
+
+def test_bad_options() -> None:
+    with pytest.raises(ConfigError, match="--engine"):
+        BatchOptions(engine="slurm")
+    with pytest.raises(ConfigError, match="--workers"):
+        BatchOptions(workers=0)
