@@ -157,8 +157,13 @@ def test_report_fields_are_json_and_complete() -> None:
     text = json.dumps(fields, allow_nan=False)
     assert set(fields) == {"view", "setting", "direction", "steps", "metrics", "quality"}
     assert set(fields["metrics"]) == set(METRICS)
-    for entry in fields["metrics"].values():
-        assert set(entry) == {"value", "unit", "left", "right", "n_steps", "available", "reason", "spread"}
+    base = {"value", "unit", "left", "right", "n_steps", "available", "reason", "spread"}
+    for name, entry in fields["metrics"].items():
+        extra = {"method", "events_spm", "spectral_spm", "spectral_confidence", "note"}
+        assert set(entry) == (base | extra if name == "cadence_spm" else base)
+    cad = fields["metrics"]["cadence_spm"]
+    assert cad["method"] == "events" and cad["note"] is None
+    assert cad["spectral_spm"] == pytest.approx(170, rel=0.03)
     step = fields["steps"][0]
     for key in ("side", "contact_frame", "contact_s", "toe_off_frame", "toe_off_s", "contact_time_ms"):
         assert key in step

@@ -1,69 +1,77 @@
 """Initial contact (IC) and toe-off (TO) per foot, for running, from 2D keypoints.
 
-Method (chosen for treadmill *and* overground, side *and* rear/front views)
---------------------------------------------------------------------------
-The signal is the height of the foot's lowest point, ``h(t) = -max(y_heel,
-y_foot_index)`` (pixels, y up; the ankle stands in where both are missing),
-and of the heel and toe separately.
-During stance that point rests on the ground (heel rocker: the heel; flat foot:
-both; toe rocker: the toe), so ``h`` is flat at floor level from IC to TO, and
-it is above the floor in swing. Vertical motion is the same on a treadmill
-(the belt moves horizontally) and overground, and it is seen from the side,
-the back and the front, which a horizontal (Zeni/OpenCap foot-minus-pelvis)
-rule is not.
-
-1. *Rough stance*: ``h`` below ``floor + 0.2 * range`` where floor and range come
-   from running 10th / 95th percentiles over ~1.2 strides (the stride period is
-   estimated by autocorrelation), so slow floor drift (perspective, camera
-   tilt, a runner crossing the frame) does not matter.
-2. *Contact kinks* (sub-frame): at IC the contact point's descent stops
-   abruptly and at TO its ascent starts abruptly. A change-point ("hinge") model
-   is fitted by least squares on a 0.05-frame grid: still (``h = c``) on one side
-   of ``t0``, moving on the other (IC: ``c + s f + q f^2``, the quadratic allowing
-   the foot's deceleration before touch-down; TO: ``c + s f``), ``f = |t - t0|``,
-   ``s > 0``. A coarse fit on ``h`` over 100 ms windows locates the kink; the fine
-   fit uses 50 ms (>= 3 frames) windows re-centred until stable, on the single
-   point that is on the ground (heel or toe, whichever is nearest its own floor
-   level: taking the max of two noisy points would bias ``h`` down once both
-   touch). Pass the series *before* the low-pass: the fit is its own noise
-   filter, and a symmetric low-pass would only round the kink.
-   (Kinematic-peak methods - Handsaker 2016's acceleration peaks - were tried
-   first; after 2D-pose filtering the smooth pre-contact deceleration of the foot
-   produces a competing peak and IC came out 40-90 ms early.)
-3. *Validation* (report less rather than wrong numbers): in a side view the
-   ankle must move backward relative to the hip during contact (>= 5 % of leg
-   length); contact time within ``contact_ms_range`` (80-500 ms); no untracked
-   frames around the contact; consecutive contacts must alternate sides and the
-   step time (IC to the opposite foot's previous IC) must lie in
-   ``step_s_range`` (0.2-0.75 s, i.e. 80-300 steps/min). A rejected contact is
-   kept in :attr:`Events.rejected` with the reason.
+Method (treadmill *and* overground, static *and* panning camera, side *and* rear/front)
+-------------------------------------------------------------------------------------
+1. *Stride period first* (:mod:`formcam.events_period`): autocorrelation of a
+   clip-level periodic signal (side: ankle-to-ankle horizontal separation; rear /
+   front: foot-height difference). It sets the expected spacing of events and is
+   the spectral cadence that :mod:`formcam.metrics` cross-checks.
+2. *Anchors*. Side view: each foot's most-forward and next most-backward position
+   relative to the hip midpoint (body-relative, so belt, panning camera and a
+   runner crossing the frame do not matter), picked with ``find_peaks`` at a
+   spacing of >= 0.6 stride periods and a prominence of >= 0.25 leg lengths. IC is
+   then searched from 30 ms before to 150 ms after the most-forward point, TO from
+   150 ms before to 30 ms after the most-backward point. Rear / front view (no
+   fore-aft signal), or a side-view foot with fewer than two anchors: rough
+   stances where the foot height is near its running floor
+   (:func:`formcam.events_fit.rough_stances`).
+3. *Sub-frame refinement* (:func:`formcam.events_fit.ic_to`): change-point fits of
+   the vertical position of the foot point on the ground (the foot stops
+   descending at IC, starts rising at TO), inside those windows.
+4. *Validation and reconciliation* (report less rather than wrong numbers):
+   contact time within ``contact_ms_range`` (80-500 ms); the foot tracked around
+   the contact; in a side view the ankle moves backward relative to the hip
+   during contact (>= 5 % of leg length). Contacts are then sorted by IC: one
+   closer than ``max(step_s_range[0], 0.6 step)`` to the previous one is dropped
+   (duplicate, or both legs' labels on one foot); a step time (IC minus the
+   previous IC) is attached when the gap is a plausible single step (within
+   ``step_s_range`` and, with a trusted stride period, at most 1.5 steps). Two
+   consecutive contacts of the same side one step apart are the far leg's label
+   swap: the step time is kept (cadence), the side label too (the metrics read
+   that label's keypoints), and the count is reported as ``n_same_side_steps``.
+   A rejected contact is kept in :attr:`Events.rejected` with the reason.
 
 Measured on the synthetic runner (tests/synthetic.py, 170 cm runner ~510 px tall):
-noise-free max IC / TO error 1.2 / 0.4 frames at 30 fps, <= 0.5 / 0.8 frames at
-60-240 fps (treadmill, overground, heel and forefoot strike); with 1.5 px white
-noise the IC RMS error is 28 / 16 / 15 / 11 ms at 30 / 60 / 120 / 240 fps (TO 15 /
-4 / 4 / 3 ms). Real BlazePose
-accuracy is not validated here (literature: 10-14 ms, Young 2023).
+noise-free max IC / TO error 0.7 / 0.4 frames at 30 fps, <= 0.4 / 0.6 frames at
+60-240 fps; with 1.5 px white noise RMS IC error 23 / 18 / 14 / 11 ms and TO error
+11 / 4 / 4 / 3 ms at 30 / 60 / 120 / 240 fps. On real BlazePose clips the timing of
+single events is not validated (literature: 10-14 ms, Young 2023); step counts
+and cadence are checked against hand counts in tests/test_real_clips.py.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import percentile_filter
 
+from formcam.events_fit import fill_nan, foot_height_px, ic_to, pt, rough_stances
+from formcam.events_period import (
+    DEFAULT_STRIDE_S,
+    UNKNOWN_PERIOD,
+    Periodicity,
+    fore_aft_anchors,
+    fore_aft_px,
+    stride_periodicity,
+)
 from formcam.series import PoseSeries
 
 log = logging.getLogger(__name__)
 Arr = NDArray[np.float64]
+SIDES: tuple[str, str] = ("left", "right")
+__all__ = ["Contact", "Events", "Periodicity", "Rejected", "detect_events", "foot_height_px"]
 
 
 @dataclass(frozen=True)
 class Contact:
-    """One foot contact. Frames are fractional indices (sub-frame), times in s."""
+    """One foot contact. Frames are fractional indices (sub-frame), times in s.
+
+    ``method``: ``"vertical"`` (sub-frame fit of the foot height) or ``"fore-aft"``
+    (the fit failed; IC / TO = 50 ms after / 40 ms before the foot's most-forward /
+    most-backward point relative to the hip, about +-2 frames at 30 fps).
+    """
 
     side: str
     ic_frame: float
@@ -71,6 +79,7 @@ class Contact:
     ic_s: float
     to_s: float
     step_time_s: float | None = None
+    method: str = "vertical"
 
     @property
     def contact_time_ms(self) -> float:
@@ -89,224 +98,152 @@ class Rejected:
 
 @dataclass(frozen=True)
 class Events:
-    """Accepted contacts (sorted by IC time) and rejected candidates."""
+    """Accepted contacts (sorted by IC time) and rejected candidates.
+
+    Attributes:
+        stride_period_s: clip stride period (s) used for detection.
+        periodicity: its source and confidence (:class:`Periodicity`).
+        n_same_side_steps: steps between two contacts labelled with the same side
+            (far-leg label swaps; see the module docstring).
+    """
 
     contacts: tuple[Contact, ...]
     rejected: tuple[Rejected, ...]
     stride_period_s: float
+    periodicity: Periodicity = UNKNOWN_PERIOD
+    n_same_side_steps: int = 0
 
     def of_side(self, side: str) -> tuple[Contact, ...]:
         return tuple(c for c in self.contacts if c.side == side)
 
-
-def _pt(series: PoseSeries, name: str) -> Arr:
-    return np.asarray(series.point(name), dtype=np.float64)
-
-
-def foot_height_px(series: PoseSeries, side: str) -> Arr:
-    """``(T,)`` height (px, y up) of the lowest of heel and foot_index; ankle as a fallback."""
-    low = np.fmax(_pt(series, f"{side}_heel")[:, 1], _pt(series, f"{side}_foot_index")[:, 1])
-    ank = _pt(series, f"{side}_ankle")[:, 1]
-    both = np.isfinite(low) & np.isfinite(ank)
-    offset = float(np.median(low[both] - ank[both])) if both.any() else 0.0
-    low = np.where(np.isfinite(low), low, ank + offset)
-    return np.asarray(-low)
+    def shifted(self, frames: int) -> Events:
+        """The same events with frame indices moved by ``frames`` (times unchanged)."""
+        return replace(self, contacts=tuple(replace(c, ic_frame=c.ic_frame + frames,
+                                                    to_frame=c.to_frame + frames)
+                                            for c in self.contacts))
 
 
-def _fill(x: Arr) -> Arr:
-    ok = np.isfinite(x)
-    if ok.all() or not ok.any():
-        return x.copy()
-    i = np.arange(x.size, dtype=np.float64)
-    return np.asarray(np.interp(i, i[ok], x[ok]))
+def _check(series: PoseSeries, side: str, ic: float, to: float, h_raw: Arr, *, ank_u: Arr | None,
+           leg_px: float, contact_ms_range: tuple[float, float]) -> Contact | Rejected:
+    frames = np.arange(h_raw.size, dtype=np.float64)
+    ic_s, to_s = (float(np.interp(f, frames, series.t_s)) for f in (ic, to))
+    pad = round(0.06 * series.fps) + 1
+    lo, hi = max(int(ic) - pad, 0), min(int(np.ceil(to)) + pad + 1, h_raw.size)
+    reason = None
+    if not np.isfinite(h_raw[lo:hi]).all():
+        reason = "foot not tracked around the contact"
+    elif not contact_ms_range[0] <= 1000 * (to_s - ic_s) <= contact_ms_range[1]:
+        reason = (f"contact time {1000 * (to_s - ic_s):.0f} ms outside "
+                  f"{contact_ms_range[0]:.0f}-{contact_ms_range[1]:.0f} ms")
+    elif ank_u is not None:
+        du = np.interp(to, frames, ank_u) - np.interp(ic, frames, ank_u)
+        if not du < -0.05 * leg_px:
+            reason = "ankle did not move backward relative to the hip during contact"
+    return Rejected(side, ic_s, to_s, reason) if reason else Contact(side, ic, to, ic_s, to_s)
 
 
-def stride_period_s(heights: list[Arr], fps: float, *, lo_s: float = 0.4, hi_s: float = 2.0) -> float:
-    """Stride period (s) from the autocorrelation of foot heights; 0.7 s if it cannot tell."""
-    lo, hi = int(lo_s * fps), int(hi_s * fps)
-    acs = []
-    for h in heights:
-        x = _fill(h)
-        if not np.isfinite(x).all() or x.size < 2 * lo:
-            continue
-        x = x - x.mean()
-        ac = np.correlate(x, x, mode="full")[x.size - 1:]
-        if ac[0] > 0:
-            acs.append(ac / ac[0])
-    if not acs:
-        return 0.7
-    ac = np.mean(acs, axis=0)
-    seg = ac[lo:min(hi, ac.size - 1)]
-    if seg.size < 3:
-        return 0.7
-    k = int(np.argmax(seg)) + lo
-    return float(k / fps) if ac[k] > 0.2 else 0.7
+Window = tuple[float, float]
 
 
-def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
-    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
+Stance = tuple[int, int, Window | None, Window | None]
 
 
-def _rough_stances(h: Arr, fps: float, period_s: float, *, frac: float = 0.2) -> list[tuple[int, int]]:
-    size = max(int(1.2 * period_s * fps) | 1, 5)
-    floor = percentile_filter(h, 10, size=size, mode="nearest")
-    top = percentile_filter(h, 95, size=size, mode="nearest")
-    low = h < floor + frac * (top - floor)
-    runs = _runs(low)
-    merged: list[tuple[int, int]] = []
-    for a, b in runs:
-        if merged and a - merged[-1][1] < 0.05 * fps:
-            merged[-1] = (merged[-1][0], b)
-        else:
-            merged.append((a, b))
-    return [(a, b) for a, b in merged if b - a >= max(2, int(0.03 * fps))]
+def _windows(series: PoseSeries, per: Periodicity, *, forward_sign: int, leg_px: float,
+             anchored: bool) -> list[tuple[str, list[Stance]]]:
+    """Per contact, its side label and the rough stances ``(a, b, ic_window, to_window)``
+    (frames) to try in turn.
 
-
-def _hinge(h: Arr, t_lo: float, t_hi: float, *, moving_w: float, still_w: float,
-           rising: bool, degree: int = 1) -> float | None:
-    """Sub-frame time (frames) of the contact kink of ``h``, searched in [t_lo, t_hi].
-
-    Model for each candidate ``t0`` (0.05-frame grid): the point is still (``h = c``)
-    on one side of ``t0`` and moves on the other, ``h = c + s*f (+ q*f**2)`` with
-    ``f = |t - t0|``, rising away from the floor; least squares over the one fixed
-    window ``[t_lo - w, t_hi + w]`` (``w`` = ``moving_w`` on the moving side,
-    ``still_w`` on the still side), so all candidates are judged on the same samples.
-    For a kink rounded by a symmetric smoothing the best ``t0`` stays at the kink.
-    None if the window leaves the data.
+    Anchored (side view, at least two fore-aft anchors): ``a`` / ``b`` = 50 ms after the
+    most-forward / 40 ms before the most-backward point (the synthetic offsets, used
+    as the estimate when the vertical fit fails) with the IC / TO search windows
+    around the extremes. When a foot-height rough stance of that foot starts inside
+    the IC window and lasts 0.5-1.5 times the anchors' spacing, that rough stance
+    with the vertical method's own default windows is tried first (clean foot
+    points: tighter windows). Otherwise: the foot-height rough stances of each foot.
     """
-    lo_w, hi_w = (still_w, moving_w) if rising else (moving_w, still_w)
-    lo, hi = int(np.floor(t_lo - lo_w)), int(np.ceil(t_hi + hi_w)) + 1
-    if lo < 0 or hi > h.size or t_hi < t_lo:
-        return None
-    grid = np.arange(t_lo, t_hi + 1e-9, 0.05)
-    rel = np.arange(lo, hi, dtype=np.float64)[None, :] - grid[:, None]
-    f = np.maximum(rel, 0) if rising else np.maximum(-rel, 0)
-    y = h[lo:hi] - h[lo:hi].mean()
-    a = np.stack([np.ones_like(f)] + [f**k for k in range(1, degree + 1)], axis=-1)  # (G, N, P)
-    ata = np.einsum("gni,gnj->gij", a, a) + 1e-9 * np.eye(degree + 1)
-    coef = np.linalg.solve(ata, np.einsum("gni,n->gi", a, y)[..., None])[..., 0]
-    sse = ((np.einsum("gni,gi->gn", a, coef) - y[None, :]) ** 2).sum(axis=1)
-    sse[coef[:, 1] <= 0] = np.inf  # the point meets / leaves the floor with a non-zero speed
-    if not np.isfinite(sse).any():
-        return None
-    return float(grid[int(np.argmin(sse))])
-
-
-def _contact_point(points: dict[str, Arr], a: int, b: int, at: float) -> Arr:
-    """The foot point (heel, toe or ankle) lowest relative to its own stance floor at frame ``at``."""
-    best, best_v = points["ankle"], np.inf
-    i = int(np.clip(round(at), 0, next(iter(points.values())).size - 1))
-    for name in ("heel", "foot_index"):
-        h = points[name]
-        seg = h[a:b]
-        if not np.isfinite(seg).all() or not np.isfinite(h[i]):
-            continue
-        v = h[i] - np.percentile(seg, 10)
-        if v < best_v:
-            best, best_v = h, v
-    return best
-
-
-def _ic_to(points: dict[str, Arr], low: Arr, a: int, b: int, fps: float) -> tuple[float, float] | None:
-    """(IC, TO) fractional frames of the rough stance [a, b): coarse fit on the lowest
-    point, then a fine fit on the heel or toe that is on the ground."""
-    mid = (a + b) / 2
-    wide = max(0.1 * fps, 4.0)
-    ic0 = _hinge(low, max(a - 0.05 * fps, 0), min(a + 0.15 * fps, mid), moving_w=wide, still_w=wide,
-                 rising=False)
-    to0 = _hinge(low, max(b - 0.15 * fps, mid), b + 0.05 * fps, moving_w=wide, still_w=wide, rising=True)
-    if ic0 is None or to0 is None:
-        return None
-    off = max(1.0, 0.02 * fps)
-    ic = _fine(_fill(_contact_point(points, a, b, ic0 + off)), ic0, fps, rising=False)
-    to = _fine(_fill(_contact_point(points, a, b, to0 - off)), to0, fps, rising=True)
-    return None if ic is None or to is None else (ic, to)
-
-
-def _fine(h: Arr, start: float, fps: float, *, rising: bool, n_iter: int = 10) -> float | None:
-    """Hinge fits with the window re-centred on the previous estimate (at most ``n_iter``).
-
-    Windows: 50 ms (at least 3 frames) each side. IC: quadratic moving side (the
-    foot decelerates before touch-down, which a line would turn into an early IC at
-    low frame rates); TO: linear (the toe leaves the floor abruptly; a line is less
-    noise-sensitive).
-    """
-    moving_w, still_w = max(0.05 * fps, 3.0), max(0.05 * fps, 3.0)
-    est: float | None = start
-    for _ in range(n_iter):
-        assert est is not None
-        new = _hinge(h, est - 2.0, est + 2.0, moving_w=moving_w, still_w=still_w, rising=rising,
-                     degree=1 if rising else 2)
-        if new is None:
-            return None
-        done = abs(new - est) < 0.1
-        est = new
-        if done:
-            break
-    return est
-
-
-def _foot_contacts(series: PoseSeries, side: str, period_s: float, *, forward_sign: int,
-                   check_backward: bool, leg_px: float, contact_ms_range: tuple[float, float],
-                   ) -> tuple[list[Contact], list[Rejected]]:
     fps = float(series.fps)
-    points = {p: -_pt(series, f"{side}_{p}")[:, 1] for p in ("heel", "foot_index", "ankle")}
-    h_raw = foot_height_px(series, side)
-    h = _fill(h_raw)
-    frames = np.arange(h.size, dtype=np.float64)
-    ank_u = forward_sign * (_pt(series, f"{side}_ankle")[:, 0]
-                            - (_pt(series, "left_hip")[:, 0] + _pt(series, "right_hip")[:, 0]) / 2)
-    pad = round(0.06 * fps) + 1
+    rough = {s: rough_stances(fill_nan(foot_height_px(series, s)), fps, per.stride_s) for s in SIDES}
+    anchors = (fore_aft_anchors(fore_aft_px(series, "left", forward_sign),
+                                fore_aft_px(series, "right", forward_sign), fps, per.stride_s, leg_px)
+               if anchored else [])
+    if len(anchors) < 2:
+        return [(s, [(a, b, None, None)]) for s in SIDES for a, b in rough[s]]
+    out: list[tuple[str, list[Stance]]] = []
+    for m, n, k in anchors:
+        mid = (m + n) / 2
+        icw = (m - 0.03 * fps, min(m + 0.15 * fps, mid))
+        tries: list[Stance] = [(ra, rb, None, None) for ra, rb in rough[SIDES[k]]
+                               if icw[0] <= ra <= icw[1] and 0.5 <= (rb - ra) / (n - m) <= 1.5]
+        a, b = min(round(m + 0.05 * fps), round(mid)), max(round(n - 0.04 * fps), round(mid) + 1)
+        out.append((SIDES[k], [*tries[:1], (a, b, icw, (max(n - 0.15 * fps, mid), n + 0.03 * fps))]))
+    return out
+
+
+def _contacts(series: PoseSeries, per: Periodicity, *, forward_sign: int, side_view: bool,
+              leg_px: float, contact_ms_range: tuple[float, float]) -> tuple[list[Contact], list[Rejected]]:
+    fps = float(series.fps)
     out: list[Contact] = []
     rej: list[Rejected] = []
-    for a, b in _rough_stances(h, fps, period_s):
-        found = _ic_to(points, h, a, b, fps)
-        if found is None:
+    for side, tries in _windows(series, per, forward_sign=forward_sign, leg_px=leg_px, anchored=side_view):
+        points = {p: -pt(series, f"{side}_{p}")[:, 1] for p in ("heel", "foot_index", "ankle")}
+        h_raw = foot_height_px(series, side)
+        if not np.isfinite(h_raw).any():
             continue
-        ic, to = found
-        ic_s, to_s = (float(np.interp(f, frames, series.t_s)) for f in (ic, to))
-        lo, hi = max(int(ic) - pad, 0), min(int(np.ceil(to)) + pad + 1, h.size)
-        reason = None
-        if not np.isfinite(h_raw[lo:hi]).all():
-            reason = "foot not tracked around the contact"
-        elif not contact_ms_range[0] <= 1000 * (to_s - ic_s) <= contact_ms_range[1]:
-            reason = (f"contact time {1000 * (to_s - ic_s):.0f} ms outside "
-                      f"{contact_ms_range[0]:.0f}-{contact_ms_range[1]:.0f} ms")
-        elif check_backward:
-            du = np.interp(to, frames, ank_u) - np.interp(ic, frames, ank_u)
-            if not du < -0.05 * leg_px:
-                reason = "ankle did not move backward relative to the hip during contact"
-        if reason:
-            rej.append(Rejected(side, ic_s, to_s, reason))
+        h = fill_nan(h_raw)
+        found = None
+        for a, b, icw, tow in tries:
+            found = ic_to(points, h, a, b, fps, ic_win=icw, to_win=tow)
+            if found is not None:
+                break
+        # anchored contacts run from a most-forward to a most-backward point by construction
+        ank_u = fore_aft_px(series, side, forward_sign) if side_view and len(tries) and \
+            tries[-1][2] is None else None
+        res: Contact | Rejected
+        if found is not None:
+            res = _check(series, side, found[0], found[1], h_raw, ank_u=ank_u, leg_px=leg_px,
+                         contact_ms_range=contact_ms_range)
+        elif icw is not None and 0.2 * fps <= a < b < h.size - 0.2 * fps:  # fit failed: fore-aft estimate
+            res = _check(series, side, float(a), float(b), h_raw, ank_u=ank_u, leg_px=leg_px,
+                         contact_ms_range=contact_ms_range)
+            res = replace(res, method="fore-aft") if isinstance(res, Contact) else res
         else:
-            out.append(Contact(side, ic, to, ic_s, to_s))
+            continue
+        if isinstance(res, Contact):
+            out.append(res)
+        else:
+            rej.append(res)
     return out, rej
 
 
-def _sequence(contacts: list[Contact], step_s_range: tuple[float, float]
-              ) -> tuple[list[Contact], list[Rejected]]:
-    """Sort by IC, attach step times, drop contacts whose step time is implausible."""
+def _sequence(contacts: list[Contact], step_s_range: tuple[float, float], per: Periodicity
+              ) -> tuple[list[Contact], list[Rejected], int]:
+    """Sort by IC, drop too-close contacts, attach step times (see module docstring).
+
+    Returns (contacts, rejected, number of same-side consecutive steps kept).
+    """
+    step = per.stride_s / 2 if per.trusted else None
+    min_gap = max(step_s_range[0], 0.6 * step) if step else step_s_range[0]
+    max_gap = min(step_s_range[1], 1.5 * step) if step else step_s_range[1]
     out: list[Contact] = []
     rej: list[Rejected] = []
+    n_same = 0
     for c in sorted(contacts, key=lambda c: c.ic_s):
         prev = out[-1] if out else None
-        if prev is not None and prev.side == c.side:
-            out.append(c)  # the other foot's contact is missing: no step time
-            continue
         if prev is None:
             out.append(c)
             continue
-        step = c.ic_s - prev.ic_s
-        if step < step_s_range[0] or step > step_s_range[1]:
-            if step > step_s_range[1]:
-                out.append(c)  # a pause / missed contacts: keep, no step time
-            else:
-                rej.append(Rejected(c.side, c.ic_s, c.to_s, f"step time {1000 * step:.0f} ms outside "
-                                    f"{1000 * step_s_range[0]:.0f}-{1000 * step_s_range[1]:.0f} ms"))
+        gap = c.ic_s - prev.ic_s
+        if gap < min_gap:
+            what = "same foot" if prev.side == c.side else "step time"
+            rej.append(Rejected(c.side, c.ic_s, c.to_s, f"{what} {1000 * gap:.0f} ms after the previous "
+                                f"contact, outside {1000 * min_gap:.0f}-{1000 * max_gap:.0f} ms"))
             continue
-        out.append(Contact(c.side, c.ic_frame, c.to_frame, c.ic_s, c.to_s, step_time_s=step))
-    return out, rej
+        one_step = gap <= max_gap
+        if prev.side == c.side:
+            one_step = step is not None and gap <= 1.4 * step
+            n_same += int(one_step)
+        out.append(replace(c, step_time_s=gap) if one_step else c)
+    return out, rej, n_same
 
 
 def detect_events(series: PoseSeries, *, forward_sign: int = 1, side_view: bool = True,
@@ -316,34 +253,27 @@ def detect_events(series: PoseSeries, *, forward_sign: int = 1, side_view: bool 
     """IC and TO of both feet in a cleaned ``series`` (see module docstring).
 
     Args:
-        series: cleaned (gap-filled, low-passed) pose series, pixels y down.
+        series: cleaned (swap-fixed, gap-filled, *not* low-passed) pose series, pixels y down.
         forward_sign: +1 runner faces image-right, -1 image-left (side view).
-        side_view: also require the ankle to move backward relative to the hip in contact.
-        leg_length_px: body scale for that check; estimated from the series if None.
+        side_view: use the fore-aft anchors and require the ankle to move backward
+            relative to the hip in contact.
+        leg_length_px: body scale (px); estimated from the series if None.
         contact_ms_range: plausible contact times (ms).
         step_s_range: plausible step times (s).
     """
     if forward_sign not in (1, -1):
         raise ValueError(f"expected forward_sign +1 or -1, got {forward_sign}")
     if series.n_frames < 4:
-        return Events((), (), 0.7)
+        return Events((), (), DEFAULT_STRIDE_S)
     if leg_length_px is None:
         from formcam.kinematics import leg_length_px as _leg
         leg_length_px = _leg(series)
-    heights = {s: foot_height_px(series, s) for s in ("left", "right")}
-    period = stride_period_s([h for h in heights.values() if np.isfinite(h).any()], float(series.fps))
-    contacts: list[Contact] = []
-    rejected: list[Rejected] = []
-    for side, h in heights.items():
-        if not np.isfinite(h).any():
-            continue
-        found, dropped = _foot_contacts(series, side, period, forward_sign=forward_sign,
-                                        check_backward=side_view, leg_px=leg_length_px,
-                                        contact_ms_range=contact_ms_range)
-        contacts += found
-        rejected += dropped
-    seq, rej2 = _sequence(contacts, step_s_range)
+    per = stride_periodicity(series, side_view=side_view, forward_sign=forward_sign)
+    contacts, rejected = _contacts(series, per, forward_sign=forward_sign, side_view=side_view,
+                                   leg_px=leg_length_px, contact_ms_range=contact_ms_range)
+    seq, rej2, n_same = _sequence(contacts, step_s_range, per)
     rejected += rej2
     for rej in rejected:
         log.debug("rejected %s contact at %.3f s: %s", rej.side, rej.ic_s, rej.reason)
-    return Events(tuple(seq), tuple(sorted(rejected, key=lambda r: r.ic_s)), period)
+    return Events(tuple(seq), tuple(sorted(rejected, key=lambda r: r.ic_s)), per.stride_s,
+                  periodicity=per, n_same_side_steps=n_same)

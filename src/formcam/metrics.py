@@ -10,6 +10,11 @@ summarised as ``{value, unit, left, right, n_steps, available, reason, spread}``
   time), which is the total-steps-over-total-time cadence and is far less
   sensitive to per-event timing noise than a median of single step times;
   ``left``/``right`` are 60 / median step time of the steps ending on that foot.
+  The cadence entry also carries ``method`` (``events`` | ``spectral``),
+  ``events_spm``, ``spectral_spm`` (120 / stride period from the whole clip's
+  periodicity), ``spectral_confidence`` and ``note``: the two are cross-checked
+  and, if they differ by > 15 %, the better-supported one is reported and a
+  warning says so (see :func:`_cadence_check`).
 * Per-step definitions (``t_ic``, ``t_to`` sub-frame times; midstance
   ``t_mid = (t_ic + t_to) / 2``; angles from :mod:`formcam.kinematics`):
 
@@ -260,8 +265,41 @@ def summarize(steps: list[dict[str, Any]], events: Events, *, view: str) -> dict
                 fit = cadence_fit_spm(events)
                 entry["value"] = fit if fit is not None else entry["value"]
                 entry.update(left=_cad(side_vals["left"]), right=_cad(side_vals["right"]))
+        if name == "cadence_spm":
+            entry.update(_cadence_check(entry, events))
         out[name] = entry
     return out
+
+
+def _cadence_check(entry: dict[str, Any], events: Events, *, tol: float = 0.15) -> dict[str, Any]:
+    """Cross-check the event cadence against the spectral one (:mod:`formcam.events_period`).
+
+    Returns the keys to update: ``method`` (``"events"``, ``"spectral"`` or None),
+    ``events_spm``, ``spectral_spm``, ``spectral_confidence`` and ``note`` (a warning
+    or None). When the two disagree by more than ``tol`` (15 %), the spectral value
+    wins if its confidence is >= 0.5 or fewer than 4 steps were found, else the
+    event value. With no step times but a period of confidence >= 0.6 and no
+    step/stride ambiguity (``half_step_acf`` < 0.2), the spectral value is reported
+    (so slowed footage is still flagged).
+    """
+    per = events.periodicity
+    spec = per.cadence_spm if per.trusted else None
+    ev = entry["value"] if entry["available"] else None
+    upd: dict[str, Any] = {"method": "events" if ev is not None else None, "events_spm": ev,
+                           "spectral_spm": spec, "spectral_confidence": per.confidence, "note": None}
+    if spec is None:
+        return upd
+    if ev is None and per.confidence >= 0.6 and per.half_step_acf < 0.2:
+        upd.update(value=spec, available=True, reason=None, method="spectral",
+                   note=f"cadence {spec:.0f} steps/min from the periodicity of the whole clip only "
+                        "(no valid consecutive steps)")
+    elif ev is not None and abs(ev / spec - 1) > tol:
+        use_spec = per.confidence >= 0.5 or entry["n_steps"] < 4
+        upd.update(value=spec if use_spec else ev, method="spectral" if use_spec else "events",
+                   note=f"step-event cadence {ev:.0f} and spectral cadence {spec:.0f} steps/min disagree "
+                        f"by more than {100 * tol:.0f} %; reporting the "
+                        f"{'spectral' if use_spec else 'event'} value")
+    return upd
 
 
 def _cad(vals: list[float]) -> float | None:
@@ -281,6 +319,9 @@ def warnings_for(metrics: dict[str, dict[str, Any]], steps: list[dict[str, Any]]
     if min(n_l, n_r) < min_steps_per_side:
         out.append(f"summary based on {len(steps)} steps ({n_l} left, {n_r} right); at least "
                    f"{min_steps_per_side} per side recommended")
+    note = metrics.get("cadence_spm", {}).get("note")
+    if note:
+        out.append(str(note))
     cad = metrics.get("cadence_spm", {}).get("value")
     if cad is not None and cad < 130:
         out.append(f"cadence {cad:.0f} steps/min is implausibly low for running: if this is slow-motion "

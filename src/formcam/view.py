@@ -14,15 +14,20 @@ value, whether it was ``"auto"`` or ``"user"``, and the evidence numbers.
   image-right. (Keypoint visibility cannot tell them apart: BlazePose reports a
   visible nose from behind.)
 * **direction**: side view: ``"right"`` or ``"left"`` (image direction the runner
-  faces / travels). Votes, strongest first: pelvis net travel (overground),
-  nose ahead of the ear midpoint, toes ahead of heels. Rear view: ``"away"``;
+  faces / travels), decided once per clip. Votes, strongest first: pelvis net
+  travel (3, overground), knee bend direction (2, :func:`knee_bend_sign`: robust
+  to label swaps and to BlazePose's mirrored foot orientation, which on one real
+  clip pointed the toes backward), nose ahead of the ear midpoint (1), toes ahead
+  of heels (1); medians over all frames. Rear view: ``"away"``;
   front view: ``"toward"``.
 * **setting** (``treadmill`` | ``overground``): side view: net horizontal pelvis
   travel over the clip relative to the body length (shoulder-hip-knee-ankle);
   more than ``travel_min`` (0.75 body lengths) is overground. Rear/front view:
   the body length grows/shrinks by more than 15 % over the clip (runner
   approaching/receding) is overground. A camera panning with the runner looks
-  like a treadmill: pass ``setting`` explicitly in that case.
+  like a treadmill, and keypoints alone cannot tell the two apart (it needs the
+  background's motion, i.e. the video): pass ``setting`` explicitly in that case.
+  The evidence numbers are recorded with every decision.
 """
 
 from __future__ import annotations
@@ -151,16 +156,37 @@ def classify_direction(series: PoseSeries, view: str, *, travel_px: float | None
                            for s in ("left", "right")])
     nose_ahead = _nanmedian(nose - ears)
     toe_ahead = _nanmedian(toes)
+    knee = knee_bend_sign(series)
     travel_bl = travel_px / body_px if travel_px is not None and body_px else None
     votes = 0.0
     if travel_bl is not None and abs(travel_bl) > 0.75:
         votes += 3.0 * np.sign(travel_bl)
+    if knee is not None and abs(knee) > 0.2:
+        votes += 2.0 * np.sign(knee)
     for v in (nose_ahead, toe_ahead):
         if v is not None:
             votes += float(np.sign(v))
     value = "left" if votes < 0 else "right"
-    return Decision(value, "auto", {"travel_body_lengths": _opt(travel_bl), "nose_ahead_px": _opt(nose_ahead),
-                                    "toes_ahead_px": _opt(toe_ahead), "votes": votes})
+    return Decision(value, "auto", {"travel_body_lengths": _opt(travel_bl), "knee_bend": _opt(knee),
+                                    "nose_ahead_px": _opt(nose_ahead), "toes_ahead_px": _opt(toe_ahead),
+                                    "votes": votes})
+
+
+def knee_bend_sign(series: PoseSeries) -> float | None:
+    """Median over frames and legs of the normalised cross product thigh x shank (image axes).
+
+    The knee only flexes one way: the shank folds *behind* the thigh, so in a side
+    view ``(knee - hip) x (ankle - knee)`` (x right, y down) is > 0 for a runner
+    facing image-right and < 0 facing left, whatever the left/right labels say.
+    Range -1..1 (sine of the knee flexion angle); None if never measurable.
+    """
+    vals = []
+    for s in ("left", "right"):
+        hip, knee, ank = (_pt(series, f"{s}_{p}") for p in ("hip", "knee", "ankle"))
+        a, b = knee - hip, ank - knee
+        norm = np.hypot(*a.T) * np.hypot(*b.T)
+        vals.append((a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]) / np.where(norm > 0, norm, np.nan))
+    return _nanmedian(np.concatenate(vals))
 
 
 def classify_setting(series: PoseSeries, view: str, *, travel_px: float | None, body_px: float | None,
