@@ -32,6 +32,17 @@ from formcam.app.state import Entry, ResultCache, Settings, Workspace, cache_key
 from formcam.errors import FormcamError, InputError, VideoError
 from tests.videotools import noise_frames, write_clip
 
+
+@pytest.fixture(autouse=True)
+def _restore_main_module():  # type: ignore[no-untyped-def]
+    """AppTest leaves ``sys.modules['__main__']`` pointing at app.py; multiprocessing's spawn
+    start method would then re-run the app in every worker of later tests (formcam batch)."""
+    import sys
+
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
 SIDE = ROOT / "sample_videos" / "side_phantom.mp4"

@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="side view: runner faces image-right or -left; rear/front: away or toward")
     a.add_argument("--height-cm", type=float, default=None, metavar="CM",
                    help="runner's height, the scale for centimetres (default 170 cm, reported)")
+    a.add_argument("--no-video", action="store_true", help="do not write the annotated video")
+    a.add_argument("--rules", type=Path, default=None, metavar="FILE",
+                   help="a TOML file overriding the cue rules (thresholds, wording) by rule id")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     a.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     v = sub.add_parser("verify", help="measure formcam's accuracy on phantom runners with known form",
@@ -77,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--view", choices=("auto", "side", "rear", "front"), default=None)
     b.add_argument("--setting", choices=("auto", "treadmill", "overground"), default=None)
     b.add_argument("--height-cm", type=float, default=None, metavar="CM")
+    b.add_argument("--html", action="store_true",
+                   help="also write each video's report.html, frames.csv, plots and key frames")
+    b.add_argument("--video", action="store_true", help="also write each video's annotated.mp4")
+    b.add_argument("--rules", type=Path, default=None, metavar="FILE", help="cue rules override file")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     b.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     from formcam.app.launch import add_parser as add_app_parser
@@ -126,18 +133,23 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                              person=PersonChoice.parse(args.person), keypoints_only=args.keypoints_only,
                              view=auto.get(args.view, args.view),
                              setting=auto.get(args.setting, args.setting),
-                             direction=auto.get(args.direction, args.direction), height_cm=args.height_cm)
-    if args.keypoints is not None:
-        result = analyze_keypoints(args.keypoints, out, options)
-    else:
-        progress, close = _progress_bar(args.quiet)
-        try:
+                             direction=auto.get(args.direction, args.direction), height_cm=args.height_cm,
+                             render_video=not args.no_video,
+                             rules_path=str(args.rules) if args.rules else None)
+    progress, close = _progress_bar(args.quiet)
+    try:
+        if args.keypoints is not None:
+            result = analyze_keypoints(args.keypoints, out, options, progress=progress)
+        else:
             result = analyze_video(args.video, out, options, progress=progress)
-        finally:
-            close()
+    finally:
+        close()
     if not args.quiet:
         print(summary_text(result.report))
-        print("wrote " + ", ".join(str(p) for p in result.files.values()))
+        main_files = [p.name for k, p in result.files.items() if not k.startswith(("plot_", "keyframe_"))]
+        extra = len(result.files) - len(main_files)
+        more = f" (+ {extra} plots and key frames)" if extra else ""
+        print(f"wrote {out}/: {', '.join(main_files)}{more}")
     return 0
 
 
@@ -147,8 +159,10 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from formcam.batch import BatchOptions, run_batch
     from formcam.batch.discover import VIDEO_PATTERNS
 
-    settings = {k: v for k, v in (("model", args.model), ("view", args.view), ("setting", args.setting),
-                                  ("height_cm", args.height_cm)) if v is not None}
+    pairs = (("model", args.model), ("view", args.view), ("setting", args.setting),
+             ("height_cm", args.height_cm), ("rules", str(args.rules.resolve()) if args.rules else None),
+             ("html", args.html or None), ("video", args.video or None))
+    settings = {k: v for k, v in pairs if v is not None}
     options = BatchOptions(include=tuple(args.include or VIDEO_PATTERNS), exclude=tuple(args.exclude),
                            workers=args.workers, resume=args.resume, engine=args.engine,
                            ray_address=args.ray_address, settings=settings)

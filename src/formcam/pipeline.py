@@ -1,7 +1,8 @@
 """The composition of formcam's stages, in one place.
 
-``analyze_video`` : video → pose (all people) → runner → keypoints.npz → analysis → report.json
-``analyze_keypoints`` : keypoints.npz → analysis → report.json (the same report)
+``analyze_video`` : video → pose (all people) → runner → keypoints.npz → analysis → cues →
+report.html, frames.csv, plots, key frames, annotated.mp4 → report.json
+``analyze_keypoints`` : keypoints.npz → the same (the same report)
 
 The CLI and the app only call these. Everything the report needs from the pose
 stage (input facts, backend, how the runner was chosen, pose-stage warnings)
@@ -17,10 +18,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formcam.analysis import analyze_series
+from formcam.analysis import Analysis, analyze_series
 from formcam.backends import create_backend
+from formcam.cues import disclaimer
 from formcam.errors import NoRunnerError
 from formcam.hashing import file_sha256
+from formcam.outputs import add_cues, write_outputs
 from formcam.pose import detect, quality_of, runner_series
 from formcam.report import build_report, write_json
 from formcam.select import PersonChoice
@@ -48,6 +51,9 @@ class AnalyzeOptions:
     setting: str | None = None
     direction: str | None = None
     height_cm: float | None = None
+    outputs: bool = True
+    render_video: bool = True
+    rules_path: str | None = None
 
     def pose_settings(self) -> dict[str, Any]:
         """Options of the pose stage (stored with the keypoints, reused on replay)."""
@@ -58,7 +64,7 @@ class AnalyzeOptions:
         """Options of the analysis stages (taken from the current call, also on replay)."""
         return {"keypoints_only": self.keypoints_only, "view": self.view or "auto",
                 "setting": self.setting or "auto", "direction": self.direction or "auto",
-                "height_cm": self.height_cm}
+                "height_cm": self.height_cm, "rules": self.rules_path}
 
 
 @dataclass(frozen=True)
@@ -128,19 +134,46 @@ def _meta_for_plain_keypoints(path: Path, series: PoseSeries) -> dict[str, Any]:
     }
 
 
-def report_from_series(series: PoseSeries, meta: dict[str, Any], options: AnalyzeOptions) -> dict[str, Any]:
-    """Analyse a runner's series and assemble the report (pure: same input, same report)."""
+def analyse(series: PoseSeries, meta: dict[str, Any],
+            options: AnalyzeOptions) -> tuple[dict[str, Any], Analysis | None]:
+    """Analyse a runner's series; return the report (with cues) and the analysis.
+
+    Pure: the same series, meta and options give the same report.
+    """
     quality: dict[str, Any] = {**quality_of(series), "warnings": list(meta.get("pose_warnings", []))}
-    analysis: dict[str, Any] | None = None
+    fields: dict[str, Any] | None = None
+    result: Analysis | None = None
     if not options.keypoints_only:
-        fields = analyze_series(series, view=options.view, setting=options.setting,
-                                direction=options.direction, height_cm=options.height_cm).to_report_fields()
+        result = analyze_series(series, view=options.view, setting=options.setting,
+                                direction=options.direction, height_cm=options.height_cm)
+        fields = result.to_report_fields()
         extra = fields.pop("quality")
         quality["warnings"] += extra.pop("warnings")
         quality.update(extra)
-        analysis = fields
     settings = {**meta.get("pose_settings", {}), **options.analysis_settings()}
-    return build_report(meta=meta, quality=quality, settings=settings, analysis=analysis)
+    report = build_report(meta=meta, quality=quality, settings=settings, analysis=fields)
+    report["disclaimer"] = disclaimer()
+    if result is not None:
+        add_cues(report, options.rules_path)
+    return report, result
+
+
+def report_from_series(series: PoseSeries, meta: dict[str, Any], options: AnalyzeOptions) -> dict[str, Any]:
+    """The report of :func:`analyse` alone."""
+    return analyse(series, meta, options)[0]
+
+
+def _finish(out: Path, series: PoseSeries, meta: dict[str, Any], options: AnalyzeOptions,
+            files: dict[str, Path], *, video_path: Path | None,
+            progress: ProgressFn | None) -> AnalyzeResult:
+    """Analyse, write the outputs (HTML, CSV, plots, key frames, video) and report.json."""
+    report, result = analyse(series, meta, options)
+    out.mkdir(parents=True, exist_ok=True)
+    if result is not None and options.outputs:
+        files.update(write_outputs(result, report, out, video_path=video_path,
+                                   video=options.render_video, progress=progress,
+                                   rules=options.rules_path))
+    return AnalyzeResult(report=report, series=series, files=_write(out, report, files))
 
 
 def _write(out_dir: Path, report: dict[str, Any], files: dict[str, Path]) -> dict[str, Path]:
@@ -157,18 +190,22 @@ def analyze_video(path: str | Path, out_dir: str | Path, options: AnalyzeOptions
     series, meta = estimate_pose(path, options, progress=progress)
     out.mkdir(parents=True, exist_ok=True)
     files = {"keypoints": save_keypoints(out / "keypoints.npz", series, meta=meta)}
-    report = report_from_series(series, meta, options)
-    return AnalyzeResult(report=report, series=series, files=_write(out, report, files))
+    return _finish(out, series, meta, options, files, video_path=Path(path), progress=progress)
 
 
-def analyze_keypoints(path: str | Path, out_dir: str | Path,
-                      options: AnalyzeOptions | None = None) -> AnalyzeResult:
-    """Analysis of a keypoints ``.npz`` (replay); writes ``report.json`` into ``out_dir``."""
+def analyze_keypoints(path: str | Path, out_dir: str | Path, options: AnalyzeOptions | None = None, *,
+                      progress: ProgressFn | None = None) -> AnalyzeResult:
+    """Analysis of a keypoints ``.npz`` (replay); writes the same outputs as :func:`analyze_video`.
+
+    The annotated video and key frames use the original video when it is still at
+    the recorded path; otherwise key frames are drawn on a plain background.
+    """
     options = options or AnalyzeOptions()
     path = Path(path)
     series = load_keypoints(path)
     meta = load_keypoints_meta(path) or {}
     if not {"input", "backend"} <= meta.keys():  # made elsewhere (e.g. a phantom's true keypoints)
         meta = {**_meta_for_plain_keypoints(path, series), **meta}
-    report = report_from_series(series, meta, options)
-    return AnalyzeResult(report=report, series=series, files=_write(Path(out_dir), report, {}))
+    source = Path(str(meta["input"]["path"]))
+    video_path = source if source.suffix.lower() != ".npz" and source.is_file() else None
+    return _finish(Path(out_dir), series, meta, options, {}, video_path=video_path, progress=progress)

@@ -67,8 +67,10 @@ def _options(settings: dict[str, Any]) -> Any:
         return None if value == "auto" else value
 
     height = settings.get("height_cm")
+    html, video = bool(settings.get("html", False)), bool(settings.get("video", False))
     return AnalyzeOptions(model=str(settings.get("model", "full")), view=opt("view"), setting=opt("setting"),
-                          direction=opt("direction"), height_cm=float(height) if height is not None else None)
+                          direction=opt("direction"), height_cm=float(height) if height is not None else None,
+                          outputs=html or video, render_video=video, rules_path=settings.get("rules"))
 
 
 def _reusable(job: Job, sig: dict[str, Any]) -> dict[str, Any] | None:

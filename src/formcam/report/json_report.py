@@ -61,7 +61,9 @@ def write_json(path: str | Path, obj: Any) -> Path:
 def _fmt(value: Any, unit: str) -> str:
     if value is None:
         return "–"
-    return f"{value:.1f} {unit}".strip() if isinstance(value, int | float) else f"{value} {unit}"
+    if isinstance(value, int | float):
+        return f"{value:.2f}" if abs(value) < 1 else f"{value:.1f}"
+    return f"{value} {unit}".strip()
 
 
 def summary_text(report: dict[str, Any]) -> str:
@@ -82,11 +84,12 @@ def summary_text(report: dict[str, Any]) -> str:
     metrics = report.get("metrics") or {}
     shown = [(name, m) for name, m in metrics.items() if m.get("available")]
     if shown:
-        lines.append(f"{'metric':<26}{'value':>14}{'left':>12}{'right':>12}{'steps':>7}")
+        lines.append(f"{'metric (unit in the name)':<26}{'value':>10}{'left':>10}{'right':>10}{'steps':>7}")
         for name, m in shown:
-            lines.append(f"{name:<26}{_fmt(m.get('value'), m.get('unit', '')):>14}"
-                         f"{_fmt(m.get('left'), ''):>12}{_fmt(m.get('right'), ''):>12}"
-                         f"{m.get('n_steps', 0):>7}")
+            lines.append(f"{name:<26}{_fmt(m.get('value'), ''):>10}{_fmt(m.get('left'), ''):>10}"
+                         f"{_fmt(m.get('right'), ''):>10}{m.get('n_steps', 0):>7}")
     for warning in q.get("warnings", []):
         lines.append(f"warning: {warning}")
+    for cue in report.get("cues", []):
+        lines.append(f"cue [{cue.get('severity')}] {cue.get('id')}: {cue.get('message')}")
     return "\n".join(lines)
