@@ -150,3 +150,43 @@ def test_runs_with_the_network_blocked(tmp_path: Path, capsys, runner_frames,  #
     rc, _, err = cli(capsys, path, "--out", tmp_path / "o")
     assert rc == 0, err
     assert report(tmp_path / "o")["quality"]["runner_frames_fraction"] >= 0.99
+
+
+def _npz(path: Path, **overrides: object) -> Path:
+    from formcam.series import BLAZEPOSE_KEYPOINTS
+
+    t, k = 60, len(BLAZEPOSE_KEYPOINTS)
+    arrays: dict[str, object] = {
+        "xy": np.random.default_rng(0).uniform(0, 400, (t, k, 2)), "score": np.ones((t, k)),
+        "t_s": np.arange(t) / 30.0, "keypoints": np.array(BLAZEPOSE_KEYPOINTS), "width": 640,
+        "height": 480, "fps": 30.0}
+    arrays.update(overrides)
+    np.savez(path, **arrays)  # type: ignore[arg-type]
+    return path
+
+
+def test_broken_keypoint_files(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    nan = _npz(tmp_path / "nan.npz", xy=np.full((60, 33, 2), np.nan))
+    assert_error(cli(capsys, "--keypoints", nan, "--out", tmp_path / "o1"), "nan.npz",
+                 "found in only 0 of 60")
+    back = _npz(tmp_path / "back.npz", t_s=np.r_[np.arange(30), np.arange(30)] / 30.0)
+    assert_error(cli(capsys, "--keypoints", back, "--out", tmp_path / "o2"), "back.npz", "increasing")
+    shape = _npz(tmp_path / "shape.npz", xy=np.zeros((60, 17, 2)))
+    assert_error(cli(capsys, "--keypoints", shape, "--out", tmp_path / "o3"), "shape.npz", "expected xy")
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"PK\x03\x04" + bytes(100))
+    assert_error(cli(capsys, "--keypoints", junk, "--out", tmp_path / "o4"), "junk.npz", "cannot read")
+
+
+def test_bad_rules_file_and_unknown_view(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[rules.overstride]\nwatch = "high"\n')
+    keypoints = _npz(tmp_path / "k.npz")
+    rc, _, err = cli(capsys, "--keypoints", keypoints, "--out", tmp_path / "o", "--rules", rules,
+                     "--view", "side")
+    assert rc == 2 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and "rules.toml" in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["analyze", str(keypoints), "--view", "top"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'top'" in capsys.readouterr().err

@@ -21,7 +21,7 @@ from typing import Any
 from formcam.analysis import Analysis, analyze_series
 from formcam.backends import create_backend
 from formcam.cues import disclaimer
-from formcam.errors import NoRunnerError
+from formcam.errors import FormcamError, NoRunnerError
 from formcam.hashing import file_sha256
 from formcam.outputs import add_cues, write_outputs
 from formcam.pose import detect, quality_of, runner_series
@@ -167,7 +167,13 @@ def _finish(out: Path, series: PoseSeries, meta: dict[str, Any], options: Analyz
             files: dict[str, Path], *, video_path: Path | None,
             progress: ProgressFn | None) -> AnalyzeResult:
     """Analyse, write the outputs (HTML, CSV, plots, key frames, video) and report.json."""
-    report, result = analyse(series, meta, options)
+    source = str(meta["input"]["path"])
+    try:
+        report, result = analyse(series, meta, options)
+    except FormcamError as exc:
+        if str(exc).startswith(source):
+            raise
+        raise type(exc)(f"{source}: {exc}") from None
     out.mkdir(parents=True, exist_ok=True)
     if result is not None and options.outputs:
         files.update(write_outputs(result, report, out, video_path=video_path,
