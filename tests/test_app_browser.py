@@ -24,7 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
-SIDE = ROOT / "sample_videos" / "side_phantom.mp4"
+SIDE = Path(os.environ.get("FORMCAM_BROWSER_CLIP") or ROOT / "sample_videos" / "side_phantom.mp4")
 CHROMIUM = Path(os.environ.get("FORMCAM_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--no-first-run",
