@@ -15,7 +15,9 @@ per frame and projected orthographically onto an image (pixels, y down):
   the knee comes from 2-link inverse kinematics in the sagittal plane, so the
   projected thigh and shank keep their lengths exactly. The pelvis height is
   chosen so the knee flexion at IC is exactly ``knee_flexion_ic_deg`` with the
-  ankle ``overstride_cm`` ahead of the hip midpoint; the speed is chosen so the
+  ankle ``overstride_cm`` ahead of the hip midpoint (the *truth* ``overstride_cm``
+  is the heel's distance ahead at IC, formcam's definition and the phantom's,
+  a few cm less); the speed is chosen so the
   thigh is ``hip_extension_deg`` behind vertical at TO;
 * swing: cubic Hermite ankle path relative to the hip, landing with vertical
   speed ``landing_speed_m_s``; the lowest foot point is above the floor
@@ -334,7 +336,8 @@ def _check_clearance(m: _Model) -> None:
 def _truth(m: _Model, t: Arr) -> dict[str, Any]:
     p, b = m.p, m.b
     s = np.array([0.0])
-    rel, _phi = m.stance_rel(s)
+    rel, phi_ic = m.stance_rel(s)
+    heel_ic, _ = _foot_points(rel, phi_ic, b)  # heel relative to the hip midpoint at IC
     hip = np.array([[0.0, m.hip_y(s, 1)[0]]])
     knee, _ = _ik(hip, hip + rel, b)
     ankle = hip + rel
@@ -355,8 +358,8 @@ def _truth(m: _Model, t: Arr) -> dict[str, Any]:
         k += 1
     metrics = {
         "cadence_spm": p.cadence_spm, "contact_time_ms": p.contact_time_ms,
-        "trunk_lean_deg": p.trunk_lean_deg, "overstride_cm": p.overstride_cm,
-        "overstride_ratio": p.overstride_cm / (b.l1 + b.l2), "shank_angle_ic_deg": float(shank_ic),
+        "trunk_lean_deg": p.trunk_lean_deg, "overstride_cm": float(heel_ic[0, 0]),
+        "overstride_ratio": float(heel_ic[0, 0]) / (b.l1 + b.l2), "shank_angle_ic_deg": float(shank_ic),
         "knee_flexion_ic_deg": p.knee_flexion_ic_deg,
         "hip_extension_deg": float(np.degrees(-thigh.min())),
         "vertical_oscillation_cm": p.vertical_oscillation_cm,

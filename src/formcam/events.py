@@ -47,7 +47,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from formcam.events_fit import fill_nan, foot_height_px, ic_to, pt, rough_stances
+from formcam.events_fit import fill_nan, foot_height_px, ic_to, pt, rough_stances, stance_noise
 from formcam.events_period import (
     DEFAULT_STRIDE_S,
     UNKNOWN_PERIOD,
@@ -184,15 +184,22 @@ def _contacts(series: PoseSeries, per: Periodicity, *, forward_sign: int, side_v
     fps = float(series.fps)
     out: list[Contact] = []
     rej: list[Rejected] = []
-    for side, tries in _windows(series, per, forward_sign=forward_sign, leg_px=leg_px, anchored=side_view):
-        points = {p: -pt(series, f"{side}_{p}")[:, 1] for p in ("heel", "foot_index", "ankle")}
+    windows = _windows(series, per, forward_sign=forward_sign, leg_px=leg_px, anchored=side_view)
+    points_of = {s: {p: -pt(series, f"{s}_{p}")[:, 1] for p in ("heel", "foot_index", "ankle")}
+                 for s in SIDES}
+    # pixel noise of the foot points: heels and toes of both feet, all rough stances together
+    sigma = stance_noise([(points_of[s][p], t[-1][:2]) for s, t in windows if t
+                          for p in ("heel", "foot_index")])
+    noise = {"heel": sigma, "foot_index": sigma}
+    for side, tries in windows:
+        points = points_of[side]
         h_raw = foot_height_px(series, side)
         if not np.isfinite(h_raw).any():
             continue
         h = fill_nan(h_raw)
         found = None
         for a, b, icw, tow in tries:
-            found = ic_to(points, h, a, b, fps, ic_win=icw, to_win=tow)
+            found = ic_to(points, h, a, b, fps, ic_win=icw, to_win=tow, leg_px=leg_px, noise=noise)
             if found is not None:
                 break
         # anchored contacts run from a most-forward to a most-backward point by construction

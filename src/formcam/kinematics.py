@@ -66,6 +66,9 @@ class Kinematics:
         hip_mid_uv_px: ``(T, 2)`` hip midpoint (forward u, up v), px.
         hip_mid_w_px: ``(T,)`` hip midpoint lateral position, + toward runner's left, px.
         ankle_ahead_px: ``(T, 2)`` ankle u minus hip-mid u (+ ahead), px.
+        heel_ahead_px: ``(T, 2)`` heel u minus hip-mid u (+ ahead), px: the overstride
+            distance at initial contact (the heel is the point that lands in a heel or
+            midfoot strike; the ankle centre sits ~5 cm further forward then).
         leg_length_px: straight hip-knee-ankle length (robust, see :func:`segment_length_px`).
     """
 
@@ -83,6 +86,7 @@ class Kinematics:
     hip_mid_w_px: Arr
     ankle_ahead_px: Arr
     leg_length_px: float
+    heel_ahead_px: Arr | None = None
 
 
 def _pt(series: PoseSeries, name: str) -> Arr:
@@ -137,7 +141,7 @@ def compute_kinematics(series: PoseSeries, *, forward_sign: int) -> Kinematics:
     trunk = sho - hip
     lh, rh = _pt(series, "left_hip"), _pt(series, "right_hip")
     obliq = np.degrees(np.arctan2(-(lh[:, 1] - rh[:, 1]), np.abs(lh[:, 0] - rh[:, 0])))
-    thigh, shank, foot, ahead = [], [], [], []
+    thigh, shank, foot, ahead, heel_ahead = [], [], [], [], []
     for s in SIDES:
         h, k, a = _pt(series, f"{s}_hip"), _pt(series, f"{s}_knee"), _pt(series, f"{s}_ankle")
         heel, toe = _pt(series, f"{s}_heel"), _pt(series, f"{s}_foot_index")
@@ -146,6 +150,7 @@ def compute_kinematics(series: PoseSeries, *, forward_sign: int) -> Kinematics:
         dx, dy = fu * (toe[:, 0] - heel[:, 0]), -(toe[:, 1] - heel[:, 1])
         foot.append(wrap_deg(np.degrees(np.arctan2(dy, dx))))
         ahead.append(fu * (a[:, 0] - hip[:, 0]))
+        heel_ahead.append(fu * (heel[:, 0] - hip[:, 0]))
     thigh_a, shank_a = np.column_stack(thigh), np.column_stack(shank)
     return Kinematics(
         t_s=np.asarray(series.t_s, dtype=np.float64), forward_sign=forward_sign, left_sign=lsign,
@@ -157,4 +162,5 @@ def compute_kinematics(series: PoseSeries, *, forward_sign: int) -> Kinematics:
         hip_mid_uv_px=np.column_stack([fu * hip[:, 0], -hip[:, 1]]),
         hip_mid_w_px=np.asarray(lsign * hip[:, 0], dtype=np.float64),
         ankle_ahead_px=np.column_stack(ahead), leg_length_px=leg_length_px(series),
+        heel_ahead_px=np.column_stack(heel_ahead),
     )

@@ -22,7 +22,7 @@ summarised as ``{value, unit, left, right, n_steps, available, reason, spread}``
   contact_time_ms             ``t_to - t_ic``
   cadence_spm                 60 / (IC - previous IC of the other foot)
   trunk_lean_deg              mean trunk lean over [t_ic, t_to], + forward
-  overstride_cm / _ratio      ankle ahead of the hip midpoint at IC (+ ahead); cm and
+  overstride_cm / _ratio      heel ahead of the hip midpoint at IC (+ ahead); cm and
                               fraction of leg length (hip-knee-ankle, px / px)
   shank_angle_ic_deg          shank vs vertical at IC, + ankle ahead of knee
   knee_flexion_ic_deg         at IC, 0 = straight
@@ -175,7 +175,8 @@ def _step(kin: Kinematics, raw: Kinematics, contacts: tuple[Contact, ...], k: in
     stride_end = _next_ic(contacts, k, same=True, max_s=1.5 * stride_s)
     step_end = _next_ic(contacts, k, same=False, max_s=0.75 * stride_s)
     trunk = _window(t, kin.trunk_lean_deg, c.ic_s, c.to_s)
-    ahead = _at_contact(t, raw.ankle_ahead_px[:, j], c.ic_s)
+    ahead = _at_contact(t, (raw.ankle_ahead_px if raw.heel_ahead_px is None else raw.heel_ahead_px)[:, j],
+                        c.ic_s)
     out: dict[str, float | None] = {
         "contact_time_ms": c.contact_time_ms,
         "cadence_spm": 60.0 / c.step_time_s if c.step_time_s else None,
