@@ -163,3 +163,14 @@ def test_real_pipeline_on_a_phantom_with_excessive_trunk_lean(tmp_path: Path) ->
     lean = [c for c in result.report["cues"] if c["id"] == "trunk-lean"]
     assert lean and lean[0]["severity"] == "concern"
     assert "Run tall" in files["html"].read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_real_pipeline_on_a_fault_free_phantom_raises_no_cue(tmp_path: Path) -> None:
+    """Pose model end to end: a runner with typical form gets no watch or concern cue."""
+    video = tmp_path / "typical.mp4"
+    render_phantom(video, PhantomParams(), view="side_right", fps=60, duration_s=6, width=960, height=540)
+    result = analyze_video(video, tmp_path / "out", AnalyzeOptions(height_cm=175.0, render_video=False))
+    raised = [(c["id"], c["severity"]) for c in result.report["cues"]
+              if c["severity"] in ("watch", "concern")]
+    assert raised == []
