@@ -9,7 +9,7 @@ from __future__ import annotations
 from formcam.backends.base import BackendInfo, PoseBackend, PoseFrame
 from formcam.errors import ConfigError
 
-BACKENDS: tuple[str, ...] = ("mediapipe",)
+BACKENDS: tuple[str, ...] = ("mediapipe", "onnx")
 
 
 def create_backend(name: str = "mediapipe", *, model: str = "full", num_poses: int = 3) -> PoseBackend:
@@ -18,6 +18,10 @@ def create_backend(name: str = "mediapipe", *, model: str = "full", num_poses: i
         from formcam.backends.mediapipe import MediaPipeBackend, MediaPipeOptions
 
         return MediaPipeBackend(MediaPipeOptions(model=model, num_poses=num_poses))
+    if name == "onnx":
+        from formcam.backends.onnx import OnnxBackend, OnnxOptions
+
+        return OnnxBackend(OnnxOptions(model=model, num_poses=num_poses))
     raise ConfigError(f"unknown backend: expected one of {BACKENDS}, got {name!r}")
 
 

@@ -1,0 +1,395 @@
+#!/usr/bin/env python3
+"""formcam throughput and memory benchmark (a script, not a test; see benchmarks/README.md).
+
+On one clip, in one run, it measures frames per second of
+
+* decoding alone: formcam's PyAV ``FrameReader`` (RGB frames, as analysed), the same
+  through :func:`formcam.prefetch.prefetch`, and OpenCV ``VideoCapture.read`` (BGR);
+* the pose model alone, per backend, model size and ``num_poses``, on frames already
+  decoded into memory (``--frames``, default 240);
+* the decode + pose loop, serial and with decoding prefetched in a thread (``--loops``);
+* formcam's pose stage, ``estimate_pose`` (probe, decode, pose, runner selection);
+* a naive baseline: ``cv2.VideoCapture`` read -> RGB -> MediaPipe ``detect_for_video``;
+* formcam's end-to-end ``analyze_video`` per backend/model/num_poses (with the annotated
+  video too when ``AnalyzeOptions`` has ``render_video``; with prefetching emulated when
+  ``formcam.pipeline`` does not prefetch yet);
+
+and the peak resident memory of each (every measurement runs in a fresh subprocess,
+which reports its resident-set high-water mark: ``VmHWM``, see :func:`peak_rss_mb`),
+compared for ``analyze`` on a 10 s and a 60 s clip.
+The default clip is a 1080p60 phantom render (10 s; the 60 s clip loops it six times
+by copying packets), cached in ``--cache``. ``--clip PATH`` adds a real clip.
+
+Usage::
+
+    python benchmarks/bench.py                      # full run, ~10-15 min on 2 cores
+    python benchmarks/bench.py --quick              # fewer configurations
+    python benchmarks/bench.py --clip ../shared/videos/side_treadmill_01_portrait_60fps.mp4
+    python benchmarks/bench.py --json results.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CACHE = Path(tempfile.gettempdir()) / "formcam-bench"
+SHARED_CLIP = ROOT.parent / "shared" / "videos" / "side_treadmill_01_portrait_60fps.mp4"
+WARMUP = 5
+
+
+# --- clips --------------------------------------------------------------------------------------
+
+def make_clips(cache: Path) -> dict[int, Path]:
+    """The 10 s 1080p60 phantom render and a 60 s clip that loops it (cached)."""
+    from formcam.phantom import PhantomParams, render_phantom
+
+    cache.mkdir(parents=True, exist_ok=True)
+    base = cache / "phantom_side_1080p60_10s.mp4"
+    if not base.exists():
+        print(f"rendering {base} (about a minute) ...", flush=True)
+        render_phantom(base, PhantomParams(), view="side_right", fps=60, duration_s=10, width=1920,
+                       height=1080)
+    long = cache / "phantom_side_1080p60_60s.mp4"
+    if not long.exists():
+        loop_clip(base, long, times=6)
+    return {10: base, 60: long}
+
+
+def loop_clip(src: Path, dst: Path, times: int) -> None:
+    """Concatenate ``times`` copies of ``src`` by copying packets with shifted timestamps."""
+    import av
+
+    with av.open(str(src)) as probe:
+        stream = probe.streams.video[0]
+        pts = [(p.pts, p.duration or 0) for p in probe.demux(stream) if p.pts is not None]
+    span = max(p + d for p, d in pts) - min(p for p, _ in pts)
+    with av.open(str(dst), "w") as out:
+        out_stream = None
+        for k in range(times):
+            with av.open(str(src)) as inp:
+                in_stream = inp.streams.video[0]
+                if out_stream is None:
+                    out_stream = out.add_stream_from_template(in_stream)
+                for packet in inp.demux(in_stream):
+                    if packet.dts is None:
+                        continue
+                    packet.pts = None if packet.pts is None else packet.pts + k * span
+                    packet.dts += k * span
+                    packet.stream = out_stream
+                    out.mux(packet)
+
+
+# --- measurements (each runs in a fresh child process) ---------------------------------------
+
+def _frames(clip: str, n: int | None) -> list[Any]:
+    from formcam.video import FrameReader
+
+    return list(FrameReader(clip, max_frames=n))
+
+
+def _backend(spec: dict[str, Any]) -> Any:
+    from formcam.backends import create_backend
+
+    if spec.get("threads"):
+        from formcam.backends.onnx import OnnxBackend, OnnxOptions
+
+        return OnnxBackend(OnnxOptions(model=spec["model"], num_poses=spec["num_poses"],
+                                       threads=spec["threads"]))
+    return create_backend(spec["backend"], model=spec["model"], num_poses=spec["num_poses"])
+
+
+def measure(spec: dict[str, Any]) -> tuple[int, float]:
+    """Run one measurement; return (frames, seconds)."""
+    kind, clip = spec["kind"], spec["clip"]
+    if kind in ("decode_pyav", "decode_pyav_prefetch"):
+        from formcam.prefetch import prefetch
+        from formcam.video import FrameReader
+
+        t0 = time.perf_counter()
+        reader = FrameReader(clip)
+        n = sum(1 for _ in (prefetch(reader) if kind.endswith("prefetch") else reader))
+        return n, time.perf_counter() - t0
+    if kind == "decode_cv2":
+        import cv2
+
+        cap, n = cv2.VideoCapture(clip), 0
+        t0 = time.perf_counter()
+        while cap.read()[0]:
+            n += 1
+        return n, time.perf_counter() - t0
+    if kind == "model":
+        frames = _frames(clip, spec["frames"])
+        with _backend(spec) as backend:
+            for f in frames[:WARMUP]:
+                backend(f.image, f.t_s)
+            t0 = time.perf_counter()
+            for f in frames[WARMUP:]:
+                backend(f.image, f.t_s)
+            return len(frames) - WARMUP, time.perf_counter() - t0
+    if kind == "pose_stage":
+        return pose_stage(spec)
+    if kind in ("loop", "loop_prefetch"):
+        from formcam.prefetch import prefetch
+        from formcam.video import FrameReader
+
+        with _backend(spec) as backend:
+            t0 = time.perf_counter()
+            reader = FrameReader(clip)
+            n = 0
+            for f in prefetch(reader) if kind.endswith("prefetch") else reader:
+                backend(f.image, f.t_s)
+                n += 1
+            return n, time.perf_counter() - t0
+    if kind == "naive":
+        return naive(clip, spec["model"])
+    if kind == "analyze":
+        return analyze(spec)
+    raise SystemExit(f"unknown measurement {kind}")
+
+
+def naive(clip: str, model: str) -> tuple[int, float]:
+    """The plain loop a first script would write: OpenCV read, MediaPipe per frame."""
+    import cv2
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    from formcam.models import model_path
+
+    opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(model_path(model))),
+                                        running_mode=vision.RunningMode.VIDEO)
+    cap = cv2.VideoCapture(clip)
+    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+    n = 0
+    with vision.PoseLandmarker.create_from_options(opts) as landmarker:
+        t0 = time.perf_counter()
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            landmarker.detect_for_video(image, int(n * 1000 / fps))
+            n += 1
+        return n, time.perf_counter() - t0
+
+
+def _options(spec: dict[str, Any]) -> Any:
+    """``AnalyzeOptions`` for a spec; patches the pipeline to prefetch when the spec says so."""
+    import formcam.pipeline as pipeline
+    from formcam.pipeline import AnalyzeOptions
+
+    if spec.get("prefetch_emulated"):
+        from formcam.prefetch import prefetch
+        from formcam.video import FrameReader
+
+        class PrefetchingReader(FrameReader):
+            def __iter__(self) -> Any:
+                return prefetch(super().__iter__())
+
+        pipeline.FrameReader = PrefetchingReader  # type: ignore[misc]
+    kwargs = {"backend": spec["backend"], "model": spec["model"], "num_poses": spec["num_poses"]}
+    if "render_video" in {f.name for f in dataclasses.fields(AnalyzeOptions)}:
+        kwargs["render_video"] = bool(spec.get("render"))
+    return AnalyzeOptions(**kwargs)
+
+
+def pose_stage(spec: dict[str, Any]) -> tuple[int, float]:
+    """``formcam.pipeline.estimate_pose``: probe, decode, pose, runner selection (no analysis/outputs)."""
+    from formcam.pipeline import estimate_pose
+
+    options = _options(spec)
+    t0 = time.perf_counter()
+    _, meta = estimate_pose(spec["clip"], options)
+    return int(meta["input"]["frame_count"]), time.perf_counter() - t0
+
+
+def analyze(spec: dict[str, Any]) -> tuple[int, float]:
+    from formcam.pipeline import analyze_video
+
+    options = _options(spec)
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        result = analyze_video(spec["clip"], out, options)
+        seconds = time.perf_counter() - t0
+    return int(result.report["input"]["frame_count"]), seconds
+
+
+def child_main(spec_json: str) -> int:
+    import logging
+
+    logging.disable(logging.WARNING)
+    spec = json.loads(spec_json)
+    frames, seconds = measure(spec)
+    print(json.dumps({"frames": frames, "seconds": seconds, "peak_mb": peak_rss_mb(),
+                      "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
+    return 0
+
+
+def peak_rss_mb() -> float:
+    """This process's resident-set high-water mark in MB.
+
+    ``VmHWM`` from ``/proc/self/status`` where available: ``getrusage().ru_maxrss`` of a
+    child started by fork + exec never reports less than the parent's size at the fork
+    (Linux keeps the pre-exec high-water mark), so it cannot show a small child's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def run_child(spec: dict[str, Any]) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
+                          capture_output=True, text=True, check=False, env=None)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        print(f"  FAILED {spec}: {proc.stderr.strip().splitlines()[-1:]}", flush=True)
+        return {**spec, "error": proc.stderr[-2000:]}
+    return {**spec, **json.loads(lines[-1])}
+
+
+# --- plan, table, ratios --------------------------------------------------------------------
+
+def plan(clips: dict[int, Path], real: Path | None, *, quick: bool, frames: int,
+         loops: bool = False) -> list[dict[str, Any]]:
+    from formcam.pipeline import AnalyzeOptions
+
+    clip = str(clips[10])
+    can_render = "render_video" in {f.name for f in dataclasses.fields(AnalyzeOptions)}
+    pipeline_prefetches = "prefetch" in (ROOT / "src" / "formcam" / "pipeline.py").read_text()
+    models = ("full",) if quick else ("lite", "full")
+    poses = (3, 1)
+    specs: list[dict[str, Any]] = [{"kind": k, "clip": clip} for k in
+                                   ("decode_pyav", "decode_pyav_prefetch", "decode_cv2")]
+    for backend in ("mediapipe", "onnx"):
+        for model in models:
+            for n in poses:
+                base = {"clip": clip, "backend": backend, "model": model, "num_poses": n}
+                specs.append({"kind": "model", "frames": frames, **base})
+                if loops:
+                    specs += [{"kind": "loop", **base}, {"kind": "loop_prefetch", **base}]
+                for kind in ("pose_stage", "analyze"):
+                    specs.append({"kind": kind, **base})
+                    if not pipeline_prefetches:
+                        specs.append({"kind": kind, "prefetch_emulated": True, **base})
+                if can_render and n == 3:
+                    specs.append({"kind": "analyze", "render": True, **base})
+    specs.append({"kind": "model", "frames": frames, "clip": clip, "backend": "onnx", "model": "full",
+                  "num_poses": 3, "threads": 1})
+    for model in models:
+        specs.append({"kind": "naive", "clip": clip, "backend": "mediapipe", "model": model, "num_poses": 1})
+    memory = [("mediapipe", "full", 3, False), ("onnx", models[0], 1, False)]
+    if not pipeline_prefetches:
+        memory += [("mediapipe", "full", 3, True), ("onnx", models[0], 1, True)]
+    for backend, model, n, pre in memory:
+        specs.append({"kind": "analyze", "clip": str(clips[60]), "backend": backend, "model": model,
+                      "num_poses": n, "memory": True, **({"prefetch_emulated": True} if pre else {})})
+    if real is not None:
+        specs.append({"kind": "decode_pyav", "clip": str(real)})
+        for backend in ("mediapipe", "onnx"):
+            for pre in (False, True) if not pipeline_prefetches else (False,):
+                specs.append({"kind": "analyze", "clip": str(real), "backend": backend, "model": "full",
+                              "num_poses": 3, **({"prefetch_emulated": True} if pre else {})})
+    return specs
+
+
+def label(r: dict[str, Any]) -> str:
+    parts = [r["kind"]]
+    if "backend" in r:
+        parts.append(f"{r['backend']}/{r['model']}/P{r['num_poses']}")
+    for key, text in (("threads", "threads={}"), ("render", "+video"), ("prefetch_emulated", "+prefetch*")):
+        if r.get(key):
+            parts.append(text.format(r[key]))
+    return " ".join(parts)
+
+
+def clip_fps(path: str) -> float:
+    from formcam.video import probe
+
+    return probe(path).fps
+
+
+def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
+    fps_of = {p: clip_fps(p) for p in {r["clip"] for r in results}}
+    print(f"\n{'measurement':52s} {'clip':>10s} {'frames':>6s} {'s':>7s} {'frames/s':>9s} {'x real':>7s} "
+          f"{'peak MB':>8s}")
+    for r in results:
+        if "error" in r:
+            print(f"{label(r):52s} FAILED")
+            continue
+        fps = r["frames"] / r["seconds"]
+        r["fps"] = fps
+        print(f"{label(r):52s} {Path(r['clip']).stem[-10:]:>10s} {r['frames']:6d} {r['seconds']:7.1f} "
+              f"{fps:9.1f} {fps / fps_of[r['clip']]:7.2f} {r['peak_mb']:8.0f}")
+    ok = [r for r in results if "fps" in r]
+    base = str(clips[10])
+
+    def find(clip: str = base, **kw: Any) -> dict[str, Any] | None:
+        return next((r for r in ok if r["clip"] == clip and all(r.get(k) == v for k, v in kw.items())), None)
+
+    print("\nratios (targets: analyze/pose-only >= 0.90, analyze/naive >= 1.5, x real >= 1, memory <= 1.10)")
+    naive_full = find(kind="naive", model="full")
+    for r in ok:
+        if r["kind"] not in ("pose_stage", "analyze") or r["clip"] != base or r.get("render"):
+            continue
+        model_only = find(kind="model", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
+                          threads=None)
+        text = f"  {label(r):50s}"
+        if model_only:
+            text += f" /pose-only {r['fps'] / model_only['fps']:.2f}"
+        if naive_full:
+            text += f"  /naive(full) {r['fps'] / naive_full['fps']:.2f}"
+        text += f"  x real {r['fps'] / fps_of[r['clip']]:.2f}"
+        print(text)
+    for r in ok:
+        if r.get("memory"):
+            short = find(kind="analyze", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
+                         prefetch_emulated=r.get("prefetch_emulated"), render=None)
+            if short:
+                print(f"  peak memory 60 s / 10 s, {label(r)}: {r['peak_mb']:.0f} / "
+                      f"{short['peak_mb']:.0f} MB = {r['peak_mb'] / short['peak_mb']:.2f}")
+    print("\n* +prefetch: formcam.pipeline patched in the child to read frames through "
+          "formcam.prefetch (as it will once wired)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--clip", type=Path, default=None,
+                        help=f"a real clip to add (default: {SHARED_CLIP.name} when present)")
+    parser.add_argument("--no-real", action="store_true", help="do not add the shared real clip")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where rendered clips are kept")
+    parser.add_argument("--frames", type=int, default=240, help="frames in memory for pose-model-only runs")
+    parser.add_argument("--quick", action="store_true", help="full model only")
+    parser.add_argument("--loops", action="store_true", help="also time bare decode + pose loops")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child_main(args.child)
+    real = args.clip or (SHARED_CLIP if SHARED_CLIP.is_file() and not args.no_real else None)
+    clips = make_clips(args.cache)
+    results = []
+    specs = plan(clips, real, quick=args.quick, frames=args.frames, loops=args.loops)
+    for i, spec in enumerate(specs, 1):
+        print(f"[{i}/{len(specs)}] {label(spec)} {Path(spec['clip']).name}", flush=True)
+        results.append(run_child(spec))
+    report(results, clips)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

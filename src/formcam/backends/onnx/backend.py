@@ -1,0 +1,250 @@
+"""``OnnxBackend``: BlazePose detector + landmark model on onnxruntime, tracking like MediaPipe.
+
+Per frame, as MediaPipe's Tasks ``PoseLandmarker`` in VIDEO mode:
+
+1. the ROIs tracked from the previous frame (from each person's auxiliary
+   landmarks) are the candidates;
+2. while fewer than ``num_poses`` people are tracked, the person detector runs on
+   the frame (by default every such frame, as MediaPipe; ``detect_every=N`` runs it
+   only every N-th such frame, but always when nobody is tracked) and its ROIs
+   are merged with the tracked ones (:func:`~formcam.backends.onnx.roi.associate`:
+   a detection replaces the tracked ROI it overlaps with IoU > 0.5), then clipped
+   to ``num_poses``;
+3. the landmark model runs on each ROI; a person whose pose-presence probability
+   is below ``min_presence_confidence`` is dropped (and no longer tracked).
+
+So with ``num_poses=1`` and one runner the detector runs once and the landmark
+model alone follows the runner; with ``num_poses=3`` (formcam's default, to find
+other people for runner selection) the detector runs on every frame.
+
+4. with ``num_poses=1`` MediaPipe also smooths the output landmarks (a causal One
+   Euro filter, :mod:`~formcam.backends.onnx.smoothing`); ``smooth=None`` follows
+   that rule, ``True``/``False`` force it. Timestamps for the filter are whole
+   milliseconds, made strictly increasing, as the MediaPipe backend sends them.
+
+Threads: ``intra_op_num_threads`` defaults to the number of CPU cores, at most 4,
+with one inter-op thread and no spin-waiting. The models are small (a 224 or
+256 px input), so per-operator parallelism beyond ~4 threads gains little.
+formcam decodes video in a background thread at the same time
+(:mod:`formcam.prefetch`); without spin-waiting, idle inference threads sleep
+instead of taking CPU time from the decoder, and on the 2-core reference machine
+2 threads were as fast as or faster than 1 in that pipelined setting (and 14 %
+faster for the pose model alone; see ``benchmarks/``). Set ``OnnxOptions.threads``
+or the environment variable ``FORMCAM_ONNX_THREADS`` to override, e.g. 1 when a
+batch runs one worker process per core.
+
+Providers: CUDA when ``onnxruntime.get_available_providers()`` offers it
+(onnxruntime-gpu), else CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcam.backends.base import BackendInfo, PoseFrame
+from formcam.backends.onnx.detector import DEFAULT_NMS_IOU, PoseDetector
+from formcam.backends.onnx.landmarks import N_BODY, LandmarkModel, LandmarkResult
+from formcam.backends.onnx.paths import DETECTOR_FILE, landmark_file, onnx_model_path
+from formcam.backends.onnx.roi import Roi, associate
+from formcam.backends.onnx.smoothing import LandmarkSmoother
+from formcam.errors import ConfigError, ModelError
+from formcam.models import MODEL_SIZES
+from formcam.series import BLAZEPOSE_KEYPOINTS
+
+log = logging.getLogger(__name__)
+
+
+THREADS_ENV = "FORMCAM_ONNX_THREADS"
+
+
+def default_threads() -> int:
+    """Intra-op threads per session: ``$FORMCAM_ONNX_THREADS`` if set, else the number of
+    CPU cores, at most 4 (see the module docstring).
+
+    Raises:
+        ConfigError: the variable is not a positive integer.
+    """
+    env = os.environ.get(THREADS_ENV)
+    if env:
+        try:
+            value = int(env)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise ConfigError(f"{THREADS_ENV} must be a positive integer, got {env!r}")
+        return value
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def default_providers() -> list[str]:
+    """``["CUDAExecutionProvider", "CPUExecutionProvider"]`` when CUDA is available, else CPU only."""
+    import onnxruntime as ort
+
+    if "CUDAExecutionProvider" in ort.get_available_providers():
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return ["CPUExecutionProvider"]
+
+
+def make_session(path: Path, *, threads: int, providers: list[str]) -> Any:
+    """An onnxruntime ``InferenceSession`` for ``path`` with formcam's settings.
+
+    Raises:
+        ModelError: onnxruntime cannot load the file.
+    """
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), sess_options=opts, providers=providers)
+    except Exception as exc:  # onnxruntime raises its own exception types
+        raise ModelError(f"{path}: onnxruntime could not load the model ({exc})") from None
+
+
+@dataclass(frozen=True)
+class OnnxOptions:
+    """Options of :class:`OnnxBackend`.
+
+    Attributes:
+        model: landmark model size, ``lite``, ``full`` or ``heavy``.
+        num_poses: most people returned per frame (1..10).
+        min_detection_confidence: person-detector score threshold in [0, 1].
+        min_presence_confidence: landmark-model pose-presence threshold in [0, 1].
+        min_tracking_confidence: IoU above which a detection replaces a tracked ROI.
+        nms_iou: IoU above which detections merge in weighted NMS.
+        detect_every: while fewer than ``num_poses`` people are tracked, run the
+            detector on every N-th frame (1 = every frame, as MediaPipe); it always
+            runs when nobody is tracked.
+        smooth: smooth the landmarks of a single pose over time as MediaPipe does
+            (None: only when ``num_poses == 1``, MediaPipe's rule).
+        threads: intra-op threads per session (None: :func:`default_threads`).
+        providers: onnxruntime execution providers (None: :func:`default_providers`).
+    """
+
+    model: str = "full"
+    num_poses: int = 3
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    nms_iou: float = DEFAULT_NMS_IOU
+    detect_every: int = 1
+    smooth: bool | None = None
+    threads: int | None = None
+    providers: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.model not in MODEL_SIZES:
+            raise ConfigError(f"unknown model size: expected one of {MODEL_SIZES}, got {self.model!r}")
+        if not 1 <= self.num_poses <= 10:
+            raise ConfigError(f"expected num_poses in 1..10, got {self.num_poses}")
+        if self.smooth and self.num_poses != 1:
+            raise ConfigError("landmark smoothing works on a single pose: it needs num_poses=1")
+        if self.detect_every < 1:
+            raise ConfigError(f"expected detect_every >= 1, got {self.detect_every}")
+        if self.threads is not None and self.threads < 1:
+            raise ConfigError(f"expected threads >= 1 or None, got {self.threads}")
+        for name in ("min_detection_confidence", "min_presence_confidence", "min_tracking_confidence",
+                     "nms_iou"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"expected {name} in [0, 1], got {value}")
+
+
+class OnnxBackend:
+    """Callable BlazePose on onnxruntime; see :class:`formcam.backends.base.PoseBackend`.
+
+    Sessions and tracking state belong to the instance; use one instance per video.
+    """
+
+    def __init__(self, options: OnnxOptions | None = None) -> None:
+        self.options = options or OnnxOptions()
+        self._detector: PoseDetector | None = None
+        self._landmarks: LandmarkModel | None = None
+        self._tracked: list[Roi] = []
+        self._frame = 0
+        self._last_ms = -1
+        self._smoother = LandmarkSmoother()
+        self.detector_runs = 0
+        """Frames on which the person detector ran (since the backend was opened)."""
+
+    @property
+    def info(self) -> BackendInfo:
+        return BackendInfo(name="onnx", model=self.options.model)
+
+    @property
+    def keypoint_names(self) -> tuple[str, ...]:
+        return BLAZEPOSE_KEYPOINTS
+
+    def __enter__(self) -> Self:
+        opts = self.options
+        det_path = onnx_model_path(DETECTOR_FILE)
+        lm_path = onnx_model_path(landmark_file(opts.model))
+        threads = opts.threads or default_threads()
+        providers = list(opts.providers) if opts.providers else default_providers()
+        self._detector = PoseDetector(make_session(det_path, threads=threads, providers=providers),
+                                      min_score=opts.min_detection_confidence, nms_iou=opts.nms_iou)
+        self._landmarks = LandmarkModel(make_session(lm_path, threads=threads, providers=providers))
+        self._tracked, self._frame, self._last_ms, self.detector_runs = [], 0, -1, 0
+        self._smoother.reset()
+        log.debug("opened ONNX BlazePose %s (%s, %s; %d threads, providers %s)", opts.model, det_path,
+                  lm_path, threads, providers)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._detector = None
+        self._landmarks = None
+        self._tracked = []
+
+    @property
+    def smoothing(self) -> bool:
+        """Whether output landmarks are smoothed over time (see :class:`OnnxOptions`)."""
+        return self.options.num_poses == 1 if self.options.smooth is None else self.options.smooth
+
+    def __call__(self, image: NDArray[np.uint8], t_s: float) -> PoseFrame:
+        """Detect people in an RGB ``(H, W, 3)`` uint8 frame shown at ``t_s`` seconds.
+
+        Frames must come in display order (tracking is by frame order); ``t_s`` only
+        times the smoothing filter.
+        """
+        if self._detector is None or self._landmarks is None:
+            raise RuntimeError("OnnxBackend must be used inside a `with` block")
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+        opts = self.options
+        rois = associate(self._tracked, [], opts.min_tracking_confidence)
+        due = not self._tracked or self._frame % opts.detect_every == 0
+        if len(self._tracked) < opts.num_poses and due:
+            self.detector_runs += 1
+            rois = associate(self._tracked, self._detector(image).rois(), opts.min_tracking_confidence)
+        self._frame += 1
+        people: list[LandmarkResult] = []
+        for roi in rois[:opts.num_poses]:
+            result = self._landmarks(image, roi)
+            if result.presence >= opts.min_presence_confidence:
+                people.append(result)
+        self._tracked = [p.next_roi for p in people]
+        ms = max(round(t_s * 1000.0), self._last_ms + 1)
+        self._last_ms = ms
+        if not people:
+            self._smoother.reset()
+            return PoseFrame.empty(N_BODY)
+        xy = [p.xy for p in people]
+        vis = [p.visibility for p in people]
+        if self.smoothing:
+            roi = people[0].next_roi
+            xy[0], vis[0] = self._smoother(xy[0], vis[0], ms * 1000, (roi.width + roi.height) / 2.0)
+        return PoseFrame(keypoints=np.stack(xy), scores=np.clip(np.stack(vis), 0.0, 1.0))
