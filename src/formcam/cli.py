@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--out", type=Path, metavar="DIR",
                    help="output folder (default: formcam_out/<video name>)")
     a.add_argument("--model", choices=MODEL_SIZES, default="full", help="pose model size (default full)")
+    a.add_argument("--backend", choices=("mediapipe", "onnx"), default="mediapipe",
+                   help="pose runtime: MediaPipe Tasks (default) or ONNX Runtime (same BlazePose models)")
     a.add_argument("--person", default="auto", metavar="SPEC",
                    help="who is the runner: auto (default), a rank N (1 = best candidate), "
                         "or a box x,y,w,h in pixels around the runner when first seen")
@@ -129,7 +131,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     source = args.video if args.video is not None else args.keypoints
     out = args.out or Path("formcam_out") / source.stem
     auto = {"auto": None}
-    options = AnalyzeOptions(model=args.model, num_poses=args.max_people,
+    options = AnalyzeOptions(backend=args.backend, model=args.model, num_poses=args.max_people,
                              person=PersonChoice.parse(args.person), keypoints_only=args.keypoints_only,
                              view=auto.get(args.view, args.view),
                              setting=auto.get(args.setting, args.setting),

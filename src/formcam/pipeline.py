@@ -25,6 +25,7 @@ from formcam.errors import FormcamError, NoRunnerError
 from formcam.hashing import file_sha256
 from formcam.outputs import add_cues, write_outputs
 from formcam.pose import detect, quality_of, runner_series
+from formcam.prefetch import prefetch
 from formcam.report import build_report, write_json
 from formcam.select import PersonChoice
 from formcam.series import PoseSeries, load_keypoints, load_keypoints_meta, save_keypoints
@@ -93,8 +94,9 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *,
         if progress is not None:
             progress("pose", frame.index + 1, info.frame_count)
 
-    with backend, FrameReader(path) as reader:
-        det = detect(reader, backend, width=info.width, height=info.height, fps=info.fps, on_frame=tick)
+    # decoding runs ahead in a thread (bounded queue), overlapping the pose model
+    with backend, FrameReader(path) as reader, prefetch(reader) as frames:
+        det = detect(frames, backend, width=info.width, height=info.height, fps=info.fps, on_frame=tick)
     if reader.truncated:
         warnings.append(f"the video ends early (damaged or truncated file): analysed the "
                         f"{reader.frames_read} frames that could be decoded")
