@@ -119,6 +119,19 @@ def test_stance_foot_is_planted_and_on_the_ground(runner: PhantomRunner) -> None
     assert np.abs(lengths - runner.body.thigh_m).max() < 0.002
 
 
+@pytest.mark.parametrize("changes", [{}, {"overstride_cm": 24.0, "knee_flexion_ic_deg": 10.0},
+                                     {"cadence_spm": 152.0, "contact_time_ms": 280.0, "speed_mps": 2.8}])
+def test_heel_lands_without_sliding(changes: dict[str, float]) -> None:
+    """Just before IC the heel moves forward relative to the ground at well under running
+    speed (real feet: near zero); a phantom landing at full speed is not a runner."""
+    p = PhantomParams(**{**PARAMS.__dict__, "setting": "overground", **changes})
+    r = PhantomRunner(p)
+    t_ic = r.first_ic_s["left"] + p.stride_s
+    heel_x = r.pose([t_ic - 0.004, t_ic - 0.001]).joint("left_heel")[:, 0]
+    speed = (heel_x[1] - heel_x[0]) / 0.003  # overground: relative to the ground
+    assert 0.0 <= speed < 0.35 * p.speed_mps
+
+
 def test_events_alternate_and_match_contact_time() -> None:
     clip = PhantomClip(PARAMS, view="side_right", fps=120.0, duration_s=3.0, width=160, height=120)
     truth = clip.truth()

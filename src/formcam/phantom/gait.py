@@ -291,7 +291,12 @@ class SagittalLeg:
         )
         check = np.linspace(tc, ts, 400)
         candidates = [b * impact + (1.0 - b) * smooth for b in (1.0, 0.75, 0.5, 0.25, 0.0)]
-        for rates in [*candidates, 0.5 * impact, np.zeros(2)]:
+        # A nearly straight knee at IC (overstriding) cannot be flexing into contact
+        # without hyperextending before it: then the knee is still at IC (at its least
+        # flexion) and the thigh alone retracts the heel, as in a reaching overstride.
+        # (Tried before gentler blends, which land with the heel sliding forward.)
+        retract = [np.array([-f * self.v / jac[0, 0], 0.0]) for f in (0.9, 0.7, 0.5)]
+        for rates in [candidates[0], *retract, *candidates[1:], 0.5 * impact, np.zeros(2)]:
             th_rate, ka_rate = np.clip(rates, -_MAX_LANDING_RATE, _MAX_LANDING_RATE)
             self._swing_theta = (
                 (tc, tc + _THETA_MIN_AT * sw, ts),
