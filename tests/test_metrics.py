@@ -206,3 +206,13 @@ def test_no_runner_raises_and_no_steps_is_unavailable() -> None:
     assert all(not m["available"] for m in a.metrics.values())
     assert a.metrics["cadence_spm"]["reason"] == "no valid steps were detected"
     assert any("no valid steps" in w for w in a.warnings)
+
+
+def test_pelvic_drop_caveat_only_where_pelvic_drop_is_reported() -> None:
+    from formcam.metrics import PELVIC_DROP_CAVEAT
+
+    rear = analyze_series(make_runner(fps=60, duration_s=4, view="rear", pelvic_drop_deg=5.0)[0])
+    side = analyze_series(make_runner(fps=60, duration_s=4)[0])
+    assert rear.metrics["pelvic_drop_deg"]["available"]
+    assert PELVIC_DROP_CAVEAT in rear.warnings
+    assert PELVIC_DROP_CAVEAT not in side.warnings

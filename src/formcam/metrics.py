@@ -308,9 +308,16 @@ def _cad(vals: list[float]) -> float | None:
     return 60.0 / float(np.median([60.0 / v for v in vals])) if vals else None
 
 
+PELVIC_DROP_CAVEAT = (
+    "pelvic drop is read from the pose model's hip keypoints, which follow the pelvis tilt poorly "
+    "from behind: on formcam's phantom runner (formcam verify) MediaPipe's hips showed 0.3 deg of "
+    "drop for a true 9 deg, so a low value does not rule out pelvic drop; check the video too")
+"""Rear/front-view caveat (issue #4 measurements; see README, Accuracy)."""
+
+
 def warnings_for(metrics: dict[str, dict[str, Any]], steps: list[dict[str, Any]], *,
                  fps: float, min_steps_per_side: int = 7) -> list[str]:
-    """Quality warnings: low frame rate, few steps, implausible cadence."""
+    """Quality warnings: low frame rate, few steps, implausible cadence, the pelvic-drop caveat."""
     out = []
     if fps < 60:
         out.append(f"frame rate {fps:.3g} fps is below 60 fps: contact time and angles at contact are "
@@ -323,6 +330,8 @@ def warnings_for(metrics: dict[str, dict[str, Any]], steps: list[dict[str, Any]]
     note = metrics.get("cadence_spm", {}).get("note")
     if note:
         out.append(str(note))
+    if metrics.get("pelvic_drop_deg", {}).get("available"):
+        out.append(PELVIC_DROP_CAVEAT)
     cad = metrics.get("cadence_spm", {}).get("value")
     if cad is not None and cad < 130:
         out.append(f"cadence {cad:.0f} steps/min is implausibly low for running: if this is slow-motion "
