@@ -14,6 +14,7 @@ import pytest
 
 from formcam.batch import BatchOptions, run_batch
 from formcam.batch.discover import discover, settings_for
+from formcam.batch.task import _options
 from formcam.cli import main
 from formcam.errors import ConfigError
 from formcam.phantom import PhantomParams, render_phantom
@@ -62,6 +63,17 @@ def test_bad_folder_config(tmp_path: Path) -> None:
     (tmp_path / "formcam.toml").write_text("view = \"top\"\n")
     with pytest.raises(ConfigError, match="view: expected one of"):
         settings_for(tmp_path, Path("x.mp4"))
+    for bad in ("0", "-30", "nan", "\"60\""):
+        (tmp_path / "formcam.toml").write_text(f"max_fps = {bad}\n")
+        with pytest.raises(ConfigError, match="max_fps: expected"):
+            settings_for(tmp_path, Path("x.mp4"))
+
+
+def test_max_fps_setting_reaches_the_analysis(tmp_path: Path) -> None:
+    (tmp_path / "formcam.toml").write_text("max_fps = 60\n")
+    settings = settings_for(tmp_path, Path("x.mp4"))
+    assert settings == {"max_fps": 60}
+    assert _options(settings).max_fps == 60.0 and _options({}).max_fps is None
 
 
 def test_batch_isolates_failures_and_resumes_without_pose_work(folder: Path, tmp_path: Path,

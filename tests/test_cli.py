@@ -94,3 +94,23 @@ def test_help_and_version(flag: str) -> None:
     proc = run_cli(flag)
     assert proc.returncode == 0
     assert "formcam" in proc.stdout
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "abc", "nan", "inf", ""])
+def test_bad_max_fps(value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from formcam.cli import main
+
+    for argv in (["analyze", str(tmp_path / "x.mp4"), "--max-fps", value],
+                 ["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--max-fps", value]):
+        assert main(argv) == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1, lines
+        assert lines[0].startswith("formcam: error: --max-fps: expected a frame rate")
+        assert repr(value) in lines[0]
+
+
+def test_max_fps_with_keypoints_replay_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from formcam.cli import main
+
+    assert main(["analyze", "--keypoints", str(tmp_path / "k.npz"), "--max-fps", "60"]) == 2
+    assert capsys.readouterr().err.startswith("formcam: error: --max-fps applies to a VIDEO")

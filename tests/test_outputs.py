@@ -14,14 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import av
+import numpy as np
 import pytest
 
 from formcam.analysis import analyze_series
 from formcam.errors import ConfigError
-from formcam.outputs import write_outputs
+from formcam.outputs import analysed_fps, write_outputs
 from formcam.phantom import PhantomParams, render_phantom
 from formcam.pipeline import AnalyzeOptions, analyze_video, report_from_series
 from formcam.series import load_keypoints
+from formcam.video import iter_frames
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -174,3 +176,21 @@ def test_real_pipeline_on_a_fault_free_phantom_raises_no_cue(tmp_path: Path) -> 
     raised = [(c["id"], c["severity"]) for c in result.report["cues"]
               if c["severity"] in ("watch", "concern")]
     assert raised == []
+
+
+def test_key_frame_pictures_are_the_analysed_video_frames() -> None:
+    from formcam.keyframes import _keyframe_images
+    from formcam.render import draw_context
+
+    analysis, report = _analysis("side_phantom")
+    video = SAMPLES / "side_phantom.mp4"
+    frames = list(iter_frames(video, max_frames=80))
+    got = _keyframe_images(video, draw_context(analysis, report, 0.2), {79, 5, 42})
+    assert sorted(got) == [5, 42, 79]
+    assert all(np.array_equal(got[i], frames[i].image) for i in (5, 42, 79))
+
+
+def test_cues_use_the_analysed_frame_rate() -> None:
+    assert analysed_fps({"input": {"fps": 120.0}, "quality": {"analysed_fps": 40.0}}) == 40.0
+    assert analysed_fps({"input": {"fps": 120.0}, "quality": {}}) == 120.0
+    assert analysed_fps({}) is None

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from formcam.cli import main
-from formcam.pipeline import AnalyzeOptions, analyze_keypoints, analyze_video
+from formcam.pipeline import AnalyzeOptions, analyze_keypoints, analyze_video, frame_step
 from formcam.series import load_keypoints
+from formcam.video import iter_frames
 
 REPORT_KEYS = {"formcam_version", "input", "view", "setting", "direction", "backend", "quality", "steps",
                "metrics", "cues"}
@@ -66,3 +67,45 @@ def test_sample_clip_end_to_end_and_replay(tmp_path: Path) -> None:
     assert replay.report == report
     assert json.loads((tmp_path / "r" / "report.json").read_text()) == json.loads(
         (tmp_path / "v" / "report.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def clip_120fps(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2.5 s, 480x270, 120 fps phantom runner (side view)."""
+    from formcam.phantom import PhantomParams, render_phantom
+
+    path = tmp_path_factory.mktemp("p120") / "phantom_120fps.mp4"
+    render_phantom(path, PhantomParams(), view="side_right", fps=120, duration_s=2.5, width=480, height=270)
+    return path
+
+
+def test_max_fps_analyses_every_kth_frame_and_says_so(clip_120fps: Path, tmp_path: Path) -> None:
+    assert main(["analyze", str(clip_120fps), "--out", str(tmp_path / "v"), "--max-fps", "60", "--no-video",
+                 "-q"]) == 0
+    series = load_keypoints(tmp_path / "v" / "keypoints.npz")
+    all_t = np.array([f.t_s for f in iter_frames(clip_120fps)])
+    assert series.fps == pytest.approx(60.0) and series.n_frames == len(all_t) // 2 == 150
+    np.testing.assert_array_equal(series.t_s, all_t[::2])  # true timestamps of the kept frames
+    report = json.loads((tmp_path / "v" / "report.json").read_text())
+    assert report["settings"]["max_fps"] == 60.0
+    assert report["input"]["fps"] == pytest.approx(120.0) and report["input"]["frame_count"] == 300
+    q = report["quality"]
+    assert (q["analysed_fps"], q["analysed_frame_count"], q["frame_step"]) == (60.0, 150, 2)
+    assert q["frame_interval_ms"] == pytest.approx(16.667) and q["event_timing"].startswith("sub-frame")
+    assert not [w for w in q["warnings"] if "below 60 fps" in w]
+    assert "every 2nd frame (--max-fps 60): 150 of 300 frames at 60 fps" in (
+        tmp_path / "v" / "report.html").read_text()
+    assert all(0 <= s["contact_frame"] < 150 for s in report["steps"])
+    # the keypoints file carries it all: a replay reproduces the report
+    kp = tmp_path / "v" / "keypoints.npz"
+    assert main(["analyze", "--keypoints", str(kp), "--out", str(tmp_path / "r"), "--no-video", "-q"]) == 0
+    assert json.loads((tmp_path / "r" / "report.json").read_text()) == report
+
+
+def test_max_fps_below_60_warns_once(clip_120fps: Path, tmp_path: Path) -> None:
+    result = analyze_video(clip_120fps, tmp_path, AnalyzeOptions(max_fps=50, outputs=False))
+    q = result.report["quality"]
+    assert (q["frame_step"], q["analysed_fps"], result.series.n_frames) == (3, 40.0, 100)
+    assert len([w for w in q["warnings"] if "below 60 fps" in w]) == 1
+    assert frame_step(120.0, None) == frame_step(60.3, 60) == frame_step(120, 120) == 1
+    assert (frame_step(119.88, 60), frame_step(240, 60), frame_step(240, 100)) == (2, 4, 3)

@@ -20,6 +20,9 @@ from formcam.models import MODEL_SIZES
 log = logging.getLogger("formcam")
 
 EXIT_USER_ERROR = 2
+_MAX_FPS_HELP = ("run the pose model on at most HZ frames per second: on a faster clip, every k-th frame "
+                 "(k = ceil(fps / HZ); the others are still decoded). Default: every frame. Contact "
+                 "time needs >= 60 fps")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--max-people", type=int, default=3, metavar="N",
                    help="most people tracked per frame (default 3)")
     a.add_argument("--keypoints-only", action="store_true", help="stop after writing keypoints.npz")
+    a.add_argument("--max-fps", default=None, metavar="HZ", help=_MAX_FPS_HELP)
     a.add_argument("--view", choices=("auto", "side", "rear", "front"), default="auto",
                    help="camera view (default: decided from body geometry)")
     a.add_argument("--setting", choices=("auto", "treadmill", "overground"), default="auto",
@@ -82,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--view", choices=("auto", "side", "rear", "front"), default=None)
     b.add_argument("--setting", choices=("auto", "treadmill", "overground"), default=None)
     b.add_argument("--height-cm", type=float, default=None, metavar="CM")
+    b.add_argument("--max-fps", default=None, metavar="HZ", help=_MAX_FPS_HELP)
     b.add_argument("--html", action="store_true",
                    help="also write each video's report.html, frames.csv, plots and key frames")
     b.add_argument("--video", action="store_true", help="also write each video's annotated.mp4")
@@ -122,12 +127,16 @@ def _progress_bar(quiet: bool):  # type: ignore[no-untyped-def]
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from formcam.pipeline import AnalyzeOptions, analyze_keypoints, analyze_video
+    from formcam.pipeline import AnalyzeOptions, analyze_keypoints, analyze_video, parse_max_fps
     from formcam.report import summary_text
     from formcam.select import PersonChoice
 
     if (args.video is None) == (args.keypoints is None):
         raise FormcamError("give either a VIDEO or --keypoints FILE.npz (exactly one)")
+    max_fps = parse_max_fps(args.max_fps)
+    if max_fps is not None and args.keypoints is not None:
+        raise FormcamError("--max-fps applies to a VIDEO; a --keypoints replay keeps the frames it was "
+                           "made with")
     source = args.video if args.video is not None else args.keypoints
     out = args.out or Path("formcam_out") / source.stem
     auto = {"auto": None}
@@ -136,7 +145,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                              view=auto.get(args.view, args.view),
                              setting=auto.get(args.setting, args.setting),
                              direction=auto.get(args.direction, args.direction), height_cm=args.height_cm,
-                             render_video=not args.no_video,
+                             render_video=not args.no_video, max_fps=max_fps,
                              rules_path=str(args.rules) if args.rules else None)
     progress, close = _progress_bar(args.quiet)
     try:
@@ -160,9 +169,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
     from formcam.batch import BatchOptions, run_batch
     from formcam.batch.discover import VIDEO_PATTERNS
+    from formcam.pipeline import parse_max_fps
 
     pairs = (("model", args.model), ("view", args.view), ("setting", args.setting),
-             ("height_cm", args.height_cm), ("rules", str(args.rules.resolve()) if args.rules else None),
+             ("height_cm", args.height_cm), ("max_fps", parse_max_fps(args.max_fps)),
+             ("rules", str(args.rules.resolve()) if args.rules else None),
              ("html", args.html or None), ("video", args.video or None))
     settings = {k: v for k, v in pairs if v is not None}
     options = BatchOptions(include=tuple(args.include or VIDEO_PATTERNS), exclude=tuple(args.exclude),

@@ -7,7 +7,7 @@ it adds ``report["cues"]`` (:func:`formcam.cues.evaluate`) and writes into ``out
 ``report.html``             self-contained report (:mod:`formcam.report.html_report`)
 ``frames.csv``              per-frame angles, positions, events (:mod:`formcam.report.csv_report`)
 ``plots/*.png``             time series and left/right comparison (:mod:`formcam.plots`)
-``keyframes/*.png``         annotated key frames (:func:`formcam.render.write_keyframes`)
+``keyframes/*.png``         annotated key frames (:func:`formcam.keyframes.write_keyframes`)
 ``annotated.mp4``           annotated H.264 video, when ``video_path`` is given and ``video``
 ==========================  ==================================================
 
@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from formcam.cues import RuleSet, evaluate, load_rules
+from formcam.keyframes import write_keyframes
 from formcam.plots import left_right_png, timeseries_png
-from formcam.render import render_video, write_keyframes
-from formcam.report.csv_report import AnalysisLike, frame_table, write_frames_csv
+from formcam.render import render_video
+from formcam.report.csv_report import AnalysisLike, FrameTable, frame_table, write_frames_csv
 from formcam.report.html_report import write_html
 
 log = logging.getLogger(__name__)
@@ -39,16 +41,26 @@ def add_cues(report: dict[str, Any], rules: RuleSet | str | Path | None = None) 
         ConfigError: ``rules`` names a bad rules file.
     """
     rule_set = rules if isinstance(rules, RuleSet) else load_rules(rules)
-    fps = (report.get("input") or {}).get("fps")
+    fps = analysed_fps(report)
     report["cues"] = evaluate(report.get("metrics") or {}, list(report.get("steps") or []),
                               report.get("view"), rule_set, fps=float(fps) if fps else None)
     return list(report["cues"])
 
 
+def analysed_fps(report: dict[str, Any]) -> float | None:
+    """Frame rate of the analysed series: ``quality.analysed_fps`` (set when ``--max-fps``
+    thinned the frames), else the video's ``input.fps``; None when the report has neither."""
+    fps = (report.get("quality") or {}).get("analysed_fps") or (report.get("input") or {}).get("fps")
+    return float(fps) if fps else None
+
+
 def write_outputs(analysis: AnalysisLike | None, report: dict[str, Any], out_dir: str | Path, *,
                   video_path: str | Path | None, video: bool = True, progress: ProgressFn | None = None,
-                  rules: RuleSet | str | Path | None = None) -> dict[str, Path]:
+                  rules: RuleSet | str | Path | None = None, cues_done: bool = False) -> dict[str, Path]:
     """Add cues to ``report`` and write the HTML, CSV, plots, key frames and annotated video.
+
+    The key frames are grabbed from the video in a worker thread while the CSV and the
+    plots are made (decoding releases the GIL; matplotlib mostly holds it).
 
     Args:
         analysis: the :class:`formcam.analysis.Analysis` (or its cleaned ``PoseSeries``);
@@ -60,6 +72,8 @@ def write_outputs(analysis: AnalysisLike | None, report: dict[str, Any], out_dir
         video: write ``annotated.mp4`` (``--no-video`` sets it False).
         progress: ``progress(stage, done, total)``; stages ``outputs`` and ``render``.
         rules: a :class:`RuleSet`, an override rules file (``--rules FILE``) or None (shipped rules).
+        cues_done: ``report["cues"]`` was already evaluated with these rules (the pipeline
+            does it in :func:`formcam.pipeline.analyse`); do not evaluate them again.
 
     Returns:
         ``{"html", "frames_csv", "plot_<name>", "keyframe_<name>", "video"}`` -> path, for files written.
@@ -70,26 +84,21 @@ def write_outputs(analysis: AnalysisLike | None, report: dict[str, Any], out_dir
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rule_set = rules if isinstance(rules, RuleSet) else load_rules(rules)
-    add_cues(report, rule_set)
+    if not cues_done:
+        add_cues(report, rule_set)
     files: dict[str, Path] = {}
     plots: dict[str, bytes] = {}
     keyframes: list[dict[str, Any]] = []
     steps_total = 4 if analysis is not None else 1
     if analysis is not None and report.get("view"):
-        table = frame_table(analysis, report)
-        files["frames_csv"] = write_frames_csv(out / "frames.csv", table, report)
-        _tick(progress, 1, steps_total)
-        (out / "plots").mkdir(exist_ok=True)
-        ts = timeseries_png(table, report)
-        lr = left_right_png(report, typical=rule_set.typical)
-        for name, title, data in (("timeseries", "Angles and positions over time", ts),
-                                  ("left_right", "Left and right values (grey: typical range)", lr)):
-            if data is not None:
-                files[f"plot_{name}"] = out / "plots" / f"{name}.png"
-                files[f"plot_{name}"].write_bytes(data)
-                plots[title] = data
-        _tick(progress, 2, steps_total)
-        keyframes = write_keyframes(video_path, analysis, report, out / "keyframes")
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcam-keyframes") as pool:
+            grabbing = pool.submit(write_keyframes, video_path, analysis, report, out / "keyframes")
+            table = frame_table(analysis, report)
+            files["frames_csv"] = write_frames_csv(out / "frames.csv", table, report)
+            _tick(progress, 1, steps_total)
+            files.update(_write_plots(table, report, out / "plots", rule_set, plots))
+            _tick(progress, 2, steps_total)
+            keyframes = grabbing.result()
         files.update({f"keyframe_{k['name']}": Path(k["path"]) for k in keyframes})
         _tick(progress, 3, steps_total)
         if video and video_path is not None:
@@ -100,6 +109,23 @@ def write_outputs(analysis: AnalysisLike | None, report: dict[str, Any], out_dir
                                files=others)
     _tick(progress, steps_total, steps_total)
     log.info("wrote %d output files into %s", len(files), out)
+    return files
+
+
+def _write_plots(table: FrameTable, report: dict[str, Any], folder: Path, rule_set: RuleSet,
+                 plots: dict[str, bytes]) -> dict[str, Path]:
+    """Write ``timeseries.png`` and ``left_right.png`` into ``folder``; add their bytes to ``plots``
+    under their HTML titles; return ``{"plot_<name>": path}``."""
+    folder.mkdir(exist_ok=True)
+    files: dict[str, Path] = {}
+    ts = timeseries_png(table, report)
+    lr = left_right_png(report, typical=rule_set.typical)
+    for name, title, data in (("timeseries", "Angles and positions over time", ts),
+                              ("left_right", "Left and right values (grey: typical range)", lr)):
+        if data is not None:
+            files[f"plot_{name}"] = folder / f"{name}.png"
+            files[f"plot_{name}"].write_bytes(data)
+            plots[title] = data
     return files
 
 

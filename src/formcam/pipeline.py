@@ -13,6 +13,7 @@ video's report exactly.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 from formcam.analysis import Analysis, analyze_series
 from formcam.backends import create_backend
 from formcam.cues import disclaimer
-from formcam.errors import FormcamError, NoRunnerError
+from formcam.errors import ConfigError, FormcamError, NoRunnerError
 from formcam.hashing import file_sha256
 from formcam.outputs import add_cues, write_outputs
 from formcam.pose import detect, quality_of, runner_series
@@ -37,11 +38,47 @@ ProgressFn = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; ``total`` is an estimate for frames."""
 
 MIN_RUNNER_FRACTION = 0.8
+MAX_FPS_SLACK = 0.01
+"""A clip up to 1 % faster than ``max_fps`` (e.g. a variable-rate phone clip averaging
+60.3 fps with ``--max-fps 60``) is still analysed at every frame."""
+
+
+def parse_max_fps(value: str | float | None) -> float | None:
+    """``--max-fps`` as a positive, finite frame rate in Hz (None: analyse every frame).
+
+    Raises:
+        ConfigError: not a number, or not > 0.
+    """
+    if value is None:
+        return None
+    try:
+        hz = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"--max-fps: expected a frame rate in Hz (a number > 0), got {value!r}") from None
+    if not math.isfinite(hz) or hz <= 0:
+        raise ConfigError(f"--max-fps: expected a frame rate in Hz (a number > 0), got {value!r}")
+    return hz
+
+
+def frame_step(fps: float, max_fps: float | None) -> int:
+    """Analyse every ``k``-th frame: ``k = ceil(fps / max_fps)`` (1 when ``max_fps`` is None or
+    not exceeded by more than :data:`MAX_FPS_SLACK`), so the analysed rate ``fps / k`` is at
+    most ``max_fps``."""
+    if max_fps is None or fps <= max_fps * (1 + MAX_FPS_SLACK):
+        return 1
+    return max(1, math.ceil(fps / max_fps - MAX_FPS_SLACK))
 
 
 @dataclass(frozen=True)
 class AnalyzeOptions:
-    """User options of an analysis (recorded in the report under ``settings``)."""
+    """User options of an analysis (recorded in the report under ``settings``).
+
+    ``max_fps`` (Hz, None = every frame): when the clip's frame rate exceeds it, the pose
+    model runs on every ``k``-th frame only (:func:`frame_step`), with their true
+    timestamps; the other frames are still decoded (H.264 frames depend on each other)
+    but neither converted nor inferred. The series, and every frame number in the
+    report, is then at ``fps / k``.
+    """
 
     backend: str = "mediapipe"
     model: str = "full"
@@ -55,11 +92,15 @@ class AnalyzeOptions:
     outputs: bool = True
     render_video: bool = True
     rules_path: str | None = None
+    max_fps: float | None = None
+
+    def __post_init__(self) -> None:
+        parse_max_fps(self.max_fps)
 
     def pose_settings(self) -> dict[str, Any]:
         """Options of the pose stage (stored with the keypoints, reused on replay)."""
         return {"backend": self.backend, "model": self.model, "num_poses": self.num_poses,
-                "person": self.person.describe()}
+                "person": self.person.describe(), "max_fps": self.max_fps}
 
     def analysis_settings(self) -> dict[str, Any]:
         """Options of the analysis stages (taken from the current call, also on replay)."""
@@ -77,16 +118,19 @@ class AnalyzeResult:
     files: dict[str, Path]
 
 
-def estimate_pose(path: str | Path, options: AnalyzeOptions, *,
-                  progress: ProgressFn | None = None) -> tuple[PoseSeries, dict[str, Any]]:
+def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: ProgressFn | None = None,
+                  sha256: str | None = None) -> tuple[PoseSeries, dict[str, Any]]:
     """Run pose estimation on a video; return the runner's series and the pose ``meta``.
+
+    ``sha256``: the file's hash if the caller already has it (see :func:`formcam.video.probe`).
 
     Raises:
         InputError / VideoError: the file is missing or not a usable video.
         ModelError: the model bundle is missing.
         NoRunnerError: nobody was found.
     """
-    info = probe(path)
+    info = probe(path, sha256=sha256)
+    step = frame_step(info.fps, options.max_fps)
     warnings: list[str] = []
     backend = create_backend(options.backend, model=options.model, num_poses=options.num_poses)
 
@@ -95,11 +139,15 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *,
             progress("pose", frame.index + 1, info.frame_count)
 
     # decoding runs ahead in a thread (bounded queue), overlapping the pose model
-    with backend, FrameReader(path) as reader, prefetch(reader) as frames:
-        det = detect(frames, backend, width=info.width, height=info.height, fps=info.fps, on_frame=tick)
+    with backend, FrameReader(path, step=step) as reader, prefetch(reader) as frames:
+        det = detect(frames, backend, width=info.width, height=info.height, fps=info.fps / step,
+                     on_frame=tick)
+    if step > 1:
+        log.info("%s: analysed one frame in %d (%d of %d; %.3g fps of %.3g fps; --max-fps %g)", path, step,
+                 det.n_frames, reader.frames_seen, info.fps / step, info.fps, options.max_fps)
     if reader.truncated:
         warnings.append(f"the video ends early (damaged or truncated file): analysed the "
-                        f"{reader.frames_read} frames that could be decoded")
+                        f"{reader.frames_seen} frames that could be decoded")
     if reader.dropped:
         warnings.append(f"{reader.dropped} frames with repeated or backward timestamps were skipped")
     try:
@@ -116,12 +164,28 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *,
                         f"of frames; results use those frames only")
     input_rec = {
         "path": str(path), "sha256": info.sha256, "fps": round(info.fps, 6),
-        "frame_count": det.n_frames, "duration_s": round(info.duration_s, 6),
+        "frame_count": reader.frames_seen, "duration_s": round(info.duration_s, 6),
         "width": info.width, "height": info.height, "rotation_deg": info.rotation_deg,
     }
     meta = {"input": input_rec, "backend": asdict(backend.info), "person": selection.to_dict(),
-            "pose_settings": options.pose_settings(), "pose_warnings": warnings}
+            "pose_settings": options.pose_settings(), "pose_warnings": warnings,
+            "sampling": {"frame_step": step}}
     return series, meta
+
+
+def sampling_of(series: PoseSeries, meta: dict[str, Any]) -> dict[str, Any]:
+    """The ``quality`` fields saying which frames were analysed and the event-timing resolution.
+
+    ``analysed_fps`` and ``analysed_frame_count``: the pose series (every ``frame_step``-th
+    video frame); ``frame_interval_ms``: the time between analysed frames. Contact and
+    toe-off are interpolated between analysed frames (``event_timing``): their resolution
+    is finer than one interval, but their accuracy still falls with the analysed rate
+    (below 60 fps the analysis warns) and depends on the pose model (``formcam verify``).
+    """
+    step = int((meta.get("sampling") or {}).get("frame_step", 1))
+    return {"analysed_fps": round(series.fps, 6), "analysed_frame_count": series.n_frames, "frame_step": step,
+            "frame_interval_ms": round(1000.0 / series.fps, 3),
+            "event_timing": "sub-frame (contact and toe-off interpolated between analysed frames)"}
 
 
 def _meta_for_plain_keypoints(path: Path, series: PoseSeries) -> dict[str, Any]:
@@ -142,7 +206,8 @@ def analyse(series: PoseSeries, meta: dict[str, Any],
 
     Pure: the same series, meta and options give the same report.
     """
-    quality: dict[str, Any] = {**quality_of(series), "warnings": list(meta.get("pose_warnings", []))}
+    quality: dict[str, Any] = {**quality_of(series), **sampling_of(series, meta),
+                               "warnings": list(meta.get("pose_warnings", []))}
     fields: dict[str, Any] | None = None
     result: Analysis | None = None
     if not options.keypoints_only:
@@ -180,7 +245,7 @@ def _finish(out: Path, series: PoseSeries, meta: dict[str, Any], options: Analyz
     if result is not None and options.outputs:
         files.update(write_outputs(result, report, out, video_path=video_path,
                                    video=options.render_video, progress=progress,
-                                   rules=options.rules_path))
+                                   rules=options.rules_path, cues_done=True))
     return AnalyzeResult(report=report, series=series, files=_write(out, report, files))
 
 
@@ -191,11 +256,14 @@ def _write(out_dir: Path, report: dict[str, Any], files: dict[str, Path]) -> dic
 
 
 def analyze_video(path: str | Path, out_dir: str | Path, options: AnalyzeOptions | None = None, *,
-                  progress: ProgressFn | None = None) -> AnalyzeResult:
-    """Full analysis of a video; writes ``keypoints.npz`` and ``report.json`` into ``out_dir``."""
+                  progress: ProgressFn | None = None, sha256: str | None = None) -> AnalyzeResult:
+    """Full analysis of a video; writes ``keypoints.npz`` and ``report.json`` into ``out_dir``.
+
+    ``sha256``: the file's hash if the caller already computed it (not read twice).
+    """
     options = options or AnalyzeOptions()
     out = Path(out_dir)
-    series, meta = estimate_pose(path, options, progress=progress)
+    series, meta = estimate_pose(path, options, progress=progress, sha256=sha256)
     out.mkdir(parents=True, exist_ok=True)
     files = {"keypoints": save_keypoints(out / "keypoints.npz", series, meta=meta)}
     return _finish(out, series, meta, options, files, video_path=Path(path), progress=progress)
@@ -209,6 +277,8 @@ def analyze_keypoints(path: str | Path, out_dir: str | Path, options: AnalyzeOpt
     the recorded path; otherwise key frames are drawn on a plain background.
     """
     options = options or AnalyzeOptions()
+    if options.max_fps is not None:
+        log.warning("max_fps applies to the pose stage; a replay keeps the frames of its keypoints file")
     path = Path(path)
     series = load_keypoints(path)
     meta = load_keypoints_meta(path) or {}

@@ -16,7 +16,8 @@ draws the key frames on a plain background). Drawn on each frame:
 * a banner with the active cue: the cue whose evidence frame is near, else the
   most severe watch/concern cue.
 
-Frames of the video are matched to pose frames by timestamp.
+Frames of the video are matched to pose frames by timestamp. Key-frame pictures
+are in :mod:`formcam.keyframes`.
 """
 
 from __future__ import annotations
@@ -49,20 +50,25 @@ _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
 @dataclass(frozen=True)
-class _Ctx:
+class DrawContext:
+    """What the overlays of every frame need: the per-frame table, the steps, the cues and
+    the event-label duration ``flash`` in pose frames."""
+
     table: FrameTable
     steps: list[dict[str, Any]]
     cues: list[dict[str, Any]]
     flash: int
 
 
-def _ctx(analysis_like: AnalysisLike, report: dict[str, Any], flash_s: float) -> _Ctx:
+def draw_context(analysis_like: AnalysisLike, report: dict[str, Any], flash_s: float) -> DrawContext:
+    """The :class:`DrawContext` of an analysis and its report (``flash_s``: seconds)."""
     table = frame_table(analysis_like, report)
     steps = [s for s in report.get("steps") or [] if s.get("contact_frame") is not None]
-    return _Ctx(table, steps, list(report.get("cues") or []), max(1, round(flash_s * table.series.fps)))
+    flash = max(1, round(flash_s * table.series.fps))
+    return DrawContext(table, steps, list(report.get("cues") or []), flash)
 
 
-def _p(ctx: _Ctx, i: int, name: str) -> tuple[int, int] | None:
+def _p(ctx: DrawContext, i: int, name: str) -> tuple[int, int] | None:
     xy = ctx.table.series.xy[i, ctx.table.series.index(name)]
     return (round(float(xy[0])), round(float(xy[1]))) if np.isfinite(xy).all() else None
 
@@ -80,7 +86,7 @@ def _text(img: Img, txt: str, org: tuple[int, int], scale: float, color: tuple[i
     cv2.putText(img, txt, org, _FONT, scale, color, th, cv2.LINE_AA)
 
 
-def _skeleton(img: Img, ctx: _Ctx, i: int, u: int) -> None:
+def _skeleton(img: Img, ctx: DrawContext, i: int, u: int) -> None:
     near = ctx.table.near_side
     for s in SIDES:
         far = near is not None and s != near
@@ -104,7 +110,7 @@ def _fmt(v: float, digits: int = 0) -> str:
     return "--" if not np.isfinite(v) else f"{v:+.{digits}f}" if digits else f"{v:.0f}"
 
 
-def _panel(img: Img, ctx: _Ctx, i: int, scale: float) -> None:
+def _panel(img: Img, ctx: DrawContext, i: int, scale: float) -> None:
     c = ctx.table.columns
     if ctx.table.view == "side":
         rows = [f"trunk lean {_fmt(c['trunk_lean_deg'][i], 1)} deg",
@@ -121,7 +127,7 @@ def _panel(img: Img, ctx: _Ctx, i: int, scale: float) -> None:
         _text(img, r, (lh // 3, lh * (k + 1)), scale)
 
 
-def _events(img: Img, ctx: _Ctx, i: int, u: int, scale: float) -> None:
+def _events(img: Img, ctx: DrawContext, i: int, u: int, scale: float) -> None:
     view = ctx.table.view
     for st in ctx.steps:
         s, tag = st["side"], st["side"][0].upper()
@@ -140,7 +146,7 @@ def _events(img: Img, ctx: _Ctx, i: int, u: int, scale: float) -> None:
             _pelvis(img, ctx, i, st, u, scale)
 
 
-def _overstride(img: Img, ctx: _Ctx, f: int, st: dict[str, Any], u: int, scale: float) -> None:
+def _overstride(img: Img, ctx: DrawContext, f: int, st: dict[str, Any], u: int, scale: float) -> None:
     """Hip vertical and the horizontal distance to the ankle, at the contact frame ``f``."""
     s = st["side"]
     lh, rh, ank = _p(ctx, f, "left_hip"), _p(ctx, f, "right_hip"), _p(ctx, f, f"{s}_ankle")
@@ -157,7 +163,7 @@ def _overstride(img: Img, ctx: _Ctx, f: int, st: dict[str, Any], u: int, scale: 
         _text(img, f"{cm:+.0f} cm", (min(hx, ank[0]), gy + 24 * u), scale, COLOR["trunk"])
 
 
-def _pelvis(img: Img, ctx: _Ctx, i: int, st: dict[str, Any], u: int, scale: float) -> None:
+def _pelvis(img: Img, ctx: DrawContext, i: int, st: dict[str, Any], u: int, scale: float) -> None:
     """Hip line (extended) and the horizontal through the stance-side hip, around midstance."""
     lh, rh = _p(ctx, i, "left_hip"), _p(ctx, i, "right_hip")
     if lh is None or rh is None:
@@ -173,7 +179,7 @@ def _pelvis(img: Img, ctx: _Ctx, i: int, st: dict[str, Any], u: int, scale: floa
               COLOR["trunk"])
 
 
-def _active_cue(ctx: _Ctx, i: int) -> dict[str, Any] | None:
+def _active_cue(ctx: DrawContext, i: int) -> dict[str, Any] | None:
     near = [c for c in ctx.cues if any(abs(i - f) <= ctx.flash for f in c.get("frames") or [])]
     ranked = ("info", "watch", "concern")
     if near:
@@ -201,7 +207,7 @@ def _banner(img: Img, cue: dict[str, Any], scale: float, max_lines: int = 3) -> 
         _text(img, line, (w // 80 + 8, top + lh * (k + 1) - lh // 5), scale)
 
 
-def _crop_box(ctx: _Ctx, i: int, shape: tuple[int, ...], pad: float) -> tuple[int, int, int, int]:
+def _crop_box(ctx: DrawContext, i: int, shape: tuple[int, ...], pad: float) -> tuple[int, int, int, int]:
     """``(x0, y0, x1, y1)`` around the runner at pose frame ``i``, padded by ``pad`` x body height."""
     xy = ctx.table.series.xy[i]
     xy = xy[np.isfinite(xy).all(axis=1)]
@@ -216,7 +222,7 @@ def _crop_box(ctx: _Ctx, i: int, shape: tuple[int, ...], pad: float) -> tuple[in
     return max(0, int(cx - half)), max(0, int(y0)), min(w, int(cx + half)), min(h, int(y1))
 
 
-def annotate(img: Img, ctx: _Ctx, i: int | None, *, cue: dict[str, Any] | None = None,
+def annotate(img: Img, ctx: DrawContext, i: int | None, *, cue: dict[str, Any] | None = None,
              crop_pad: float | None = None, auto_cue: bool = True) -> Img:
     """Draw the overlays of pose frame ``i`` (None: banner only) on a copy of ``img``.
 
@@ -245,23 +251,20 @@ def annotate(img: Img, ctx: _Ctx, i: int | None, *, cue: dict[str, Any] | None =
     return out
 
 
-def _frames(video_path: Path | None, ctx: _Ctx,
-            wanted: set[int] | None = None) -> Iterator[tuple[Img, int | None]]:
-    """``(image, pose frame index or None)`` for each video frame (or each wanted index on a blank)."""
+def _frames(video_path: Path, ctx: DrawContext) -> Iterator[tuple[Img, int | None]]:
+    """``(image, nearest pose frame index or None)`` for each video frame.
+
+    A video frame gets the pose frame nearest in time within half a pose-frame interval,
+    so when only every k-th frame was analysed (``--max-fps``) the frames between show
+    the nearest analysed pose.
+    """
     s = ctx.table.series
-    if video_path is None:
-        for j in sorted(wanted or range(s.n_frames)):
-            yield np.full((s.height, s.width, 3), 48, np.uint8), j
-        return
-    tol = 0.5 / s.fps
-    last = max(wanted) if wanted else None
+    tol = 0.5 / s.fps + 1e-6
     for fr in iter_frames(video_path):
         k = int(np.clip(np.searchsorted(s.t_s, fr.t_s), 1, s.n_frames - 1)) if s.n_frames > 1 else 0
         k = k - 1 if k > 0 and abs(s.t_s[k - 1] - fr.t_s) <= abs(s.t_s[k] - fr.t_s) else k
         i: int | None = k if abs(s.t_s[k] - fr.t_s) <= tol else None
         yield fr.image, i
-        if last is not None and i is not None and i >= last:
-            return
 
 
 def render_video(video_path: str | Path, analysis_like: AnalysisLike, report: dict[str, Any],
@@ -276,7 +279,7 @@ def render_video(video_path: str | Path, analysis_like: AnalysisLike, report: di
         flash_s: how long event labels and measurement lines stay, seconds.
         crf, preset: x264 quality (lower crf = better, bigger) and speed.
     """
-    ctx = _ctx(analysis_like, report, flash_s)
+    ctx = draw_context(analysis_like, report, flash_s)
     out_path = Path(out_path)
     s = ctx.table.series
     w, h = s.width - s.width % 2, s.height - s.height % 2
@@ -289,91 +292,3 @@ def render_video(video_path: str | Path, analysis_like: AnalysisLike, report: di
                 progress("render", n + 1, total)
     log.info("wrote %s (%d frames)", out_path, writer.frames_written)
     return out_path
-
-
-_AT_MID = frozenset({"trunk_lean_deg", "vertical_oscillation_cm", "pelvic_drop_deg", "lateral_trunk_lean_deg",
-           "pelvic_sway_cm"})
-
-
-def _instant(st: dict[str, Any], metric: str) -> int:
-    """Pose frame at which ``metric`` of step ``st`` is read (contact, midstance or toe-off)."""
-    ic, to = int(st["contact_frame"]), int(st.get("toe_off_frame") or st["contact_frame"])
-    return (ic + to) // 2 if metric in _AT_MID else to if metric == "hip_extension_deg" else ic
-
-
-def _plan(ctx: _Ctx) -> list[tuple[str, int, str, dict[str, Any] | None]]:
-    """Key frames ``(name, pose frame, caption, cue)``: typical and worst step per side, one per cue."""
-    side_view = ctx.table.view == "side"
-    metric, unit = ("overstride_cm", "cm") if side_view else ("pelvic_drop_deg", "deg")
-    what = "overstride" if side_view else "pelvic drop"
-    out: list[tuple[str, int, str, dict[str, Any] | None]] = []
-    for s in SIDES:
-        steps = [st for st in ctx.steps if st["side"] == s and st.get(metric) is not None]
-        if not steps:
-            continue
-        med = float(np.median([st[metric] for st in steps]))
-        typ = min(steps, key=lambda st: abs(st[metric] - med))
-        worst = max(steps, key=lambda st: st[metric])
-        moment = "contact" if side_view else "midstance"
-        for kind, st in (("typical", typ), ("worst", worst))[: 1 if worst is typ else 2]:
-            name = f"{moment}_{s}_{kind}" if side_view or kind == "typical" else f"peak_pelvic_drop_{s}"
-            f = _instant(st, metric)
-            t = ctx.table.series.t_s[min(f, ctx.table.series.n_frames - 1)]
-            label = "typical" if kind == "typical" else "largest"
-            out.append((name, f, f"{s.capitalize()} foot {moment} at {t:.2f} s (frame {f}): {what} "
-                        f"{st[metric]:+.1f} {unit}, {label} of {len(steps)} {s} steps.", None))
-    by_frame = {st["contact_frame"]: st for st in ctx.steps}
-    for cue in ctx.cues:
-        if cue["severity"] == "info" or not cue.get("frames"):
-            continue
-        hit = by_frame.get(cue["frames"][0])
-        f = _instant(hit, cue["metric"]) if hit is not None else int(cue["frames"][0])
-        val = hit.get(cue["metric"]) if hit is not None else None
-        t = ctx.table.series.t_s[min(f, ctx.table.series.n_frames - 1)]
-        shown = f": {cue['metric']} {val:.3g}" if isinstance(val, float) else ""
-        who = f"{hit['side']} foot, " if hit is not None else ""
-        out.append((f"cue_{cue['id']}", f, f"Worst step for this cue ({who}frame {f} at {t:.2f} s){shown}.",
-                    cue))
-    n = ctx.table.series.n_frames
-    return [p for p in out if 0 <= p[1] < n]
-
-
-def write_keyframes(video_path: str | Path | None, analysis_like: AnalysisLike, report: dict[str, Any],
-                    out_dir: str | Path, *, max_side: int = 720, crop_pad: float | None = 0.15,
-                    flash_s: float = 0.2) -> list[dict[str, Any]]:
-    """Write annotated key-frame PNGs into ``out_dir`` and return ``[{name, frame, path, caption}]``.
-
-    Key frames: per side the typical and the worst step (side view: contact, by
-    ``overstride_cm``; rear/front: midstance, by ``pelvic_drop_deg``), and one per
-    watch/concern cue at its worst step (with the cue as banner). Frames that would
-    repeat share one file. ``video_path=None`` draws on a plain background.
-    Images are cropped to the runner (``crop_pad``: margin as a fraction of the body
-    size; None = whole frame) and scaled down to at most ``max_side`` pixels.
-    """
-    ctx = _ctx(analysis_like, report, flash_s)
-    plan = _plan(ctx)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    wanted = {f for _, f, _, _ in plan}
-    images: dict[int, Img] = {}
-    for img, i in _frames(Path(video_path) if video_path else None, ctx, wanted):
-        if i in wanted:
-            images[i] = img
-    done: dict[tuple[int, str | None], Path] = {}
-    result = []
-    for name, f, caption, cue in plan:
-        if f not in images:
-            log.warning("key frame %s: frame %d not found in the video", name, f)
-            continue
-        key = (f, cue["id"] if cue else None)
-        if key not in done:
-            img = annotate(images[f], ctx, f, cue=cue, crop_pad=crop_pad, auto_cue=False)
-            k = max_side / max(img.shape[:2])
-            if k < 1:
-                img = np.asarray(cv2.resize(img, (round(img.shape[1] * k), round(img.shape[0] * k)),
-                                            interpolation=cv2.INTER_AREA), dtype=np.uint8)
-            path = out_dir / f"{name}.png"
-            cv2.imwrite(str(path), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
-            done[key] = path
-        result.append({"name": name, "frame": f, "path": done[key], "caption": caption})
-    return result

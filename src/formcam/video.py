@@ -11,31 +11,36 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-import av
-import av.error
 import numpy as np
 from av.container import InputContainer
-from av.sidedata.sidedata import Type as SideDataType
 from av.video.frame import VideoFrame
+from av.video.reformatter import VideoReformatter
 from av.video.stream import VideoStream
 from numpy.typing import NDArray
 
-from formcam.errors import InputError, VideoError
+from formcam.errors import VideoError
 from formcam.hashing import file_sha256
+from formcam.video_io import (
+    AV_ERRORS,
+    FALLBACK_FPS,
+    HINT_REEXPORT,
+    no_frame_message,
+    nominal_fps,
+    open_video,
+    rotation_cw,
+    stream_duration_s,
+    to_rgb,
+)
 
 log = logging.getLogger(__name__)
 
 MIN_FRAMES = 2
 """Fewest decodable frames a file needs to count as a video."""
-
-_FALLBACK_FPS = 30.0
-_AV_ERRORS = (av.error.FFmpegError, OSError)
-_HINT_REEXPORT = "copy or export the video again (MP4, H.264)"
 
 
 @dataclass(frozen=True)
@@ -80,91 +85,13 @@ class Frame:
         index: 0-based position in the decoder's output over the whole file
             (frames skipped by ``start_s`` or dropped for bad timestamps leave gaps).
         t_s: presentation time in seconds from the first frame (which is 0.0).
-        image: ``(H, W, 3)`` uint8 RGB, display orientation, C-contiguous, owning its memory.
+        image: ``(H, W, 3)`` uint8 RGB, display orientation, C-contiguous; its buffer belongs
+            to this frame alone (the decoder never reuses it), so it is safe to keep.
     """
 
     index: int
     t_s: float
     image: NDArray[np.uint8]
-
-
-def _no_frame(path: Path) -> str:
-    return f"{path}: no decodable frame: the file is truncated or corrupt; {_HINT_REEXPORT}"
-
-
-def _unreadable(path: Path, e: OSError) -> str:
-    return f"{path}: cannot read the file ({e.strerror}); check that it exists and its permissions"
-
-
-def _open(path: Path) -> tuple[InputContainer, VideoStream]:
-    """Open ``path`` and return it with its first video stream; caller closes the container."""
-    if not path.exists():
-        raise InputError(f"{path}: file not found; check the path")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, not a video file; give the path of a video file")
-    if path.stat().st_size == 0:
-        raise VideoError(f"{path}: file is empty (0 bytes); {_HINT_REEXPORT}")
-    try:
-        container = av.open(str(path), metadata_errors="replace")
-    except OSError as e:  # before FFmpegError: av.error.PermissionError is both
-        raise InputError(_unreadable(path, e)) from None
-    except av.error.FFmpegError as e:
-        raise VideoError(f"{path}: not a video ffmpeg can read ({e.strerror}); it may be incomplete "
-                         f"or in an unsupported format: {_HINT_REEXPORT}") from None
-    fmt = container.format.name
-    if fmt.startswith("image2") or fmt.endswith("_pipe"):
-        container.close()
-        raise VideoError(f"{path}: is an image ({fmt.removesuffix('_pipe')}), not a video; "
-                         "record or export a video clip")
-    if not container.streams.video:
-        kinds: list[str] = sorted({s.type for s in container.streams}) or ["none"]
-        container.close()
-        raise VideoError(f"{path}: has no video stream (streams: {', '.join(kinds)}); "
-                         "choose a file with video in it")
-    return container, container.streams.video[0]
-
-
-def _rotation_cw(frame: VideoFrame, stream: VideoStream) -> int:
-    """Clockwise quarter-turn angle that makes ``frame`` upright, from its display matrix or tag."""
-    if SideDataType.DISPLAYMATRIX in frame.side_data:
-        ccw = float(frame.rotation)  # av_display_rotation_get: counter-clockwise degrees
-    else:
-        tag = {k.lower(): v for k, v in stream.metadata.items()}.get("rotate")
-        if tag is None:
-            return 0
-        try:
-            ccw = -float(tag)  # legacy tag: clockwise degrees
-        except ValueError:
-            log.warning("ignoring rotate tag %r: expected a number of degrees", tag)
-            return 0
-    quarter = round(-ccw / 90.0)
-    if abs(-ccw - 90.0 * quarter) > 1.0:
-        log.warning("rotation of %.1f degrees is not a quarter turn; using %d", -ccw, quarter * 90)
-    return int(quarter * 90 % 360)
-
-
-def _to_rgb(frame: VideoFrame, rotation_cw: int) -> NDArray[np.uint8]:
-    # to_ndarray gives a view into the frame's C buffer; copy so the image owns its memory.
-    rgb = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
-    return np.array(np.rot90(rgb, k=-(rotation_cw // 90)), order="C")
-
-
-def _nominal_fps(container: InputContainer, stream: VideoStream) -> float | None:
-    rates = [stream.average_rate, stream.guessed_rate, stream.base_rate]
-    if _duration_s(container, stream) is None:  # raw stream: average_rate is the demuxer's default
-        rates[:2] = rates[1::-1]
-    for rate in rates:
-        if rate is not None and rate > 0:
-            return float(rate)
-    return None
-
-
-def _duration_s(container: InputContainer, stream: VideoStream) -> float | None:
-    if stream.duration is not None and stream.duration > 0 and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None and container.duration > 0:
-        return container.duration / av.time_base
-    return None
 
 
 def _first_two(path: Path, container: InputContainer,
@@ -175,16 +102,19 @@ def _first_two(path: Path, container: InputContainer,
             frames.append(frame)
             if len(frames) == MIN_FRAMES:
                 return frames[0], frames[1]
-    except _AV_ERRORS as e:
+    except AV_ERRORS as e:
         log.debug("%s: decode error after %d frames: %s", path, len(frames), e)
     if not frames:
-        raise VideoError(_no_frame(path))
+        raise VideoError(no_frame_message(path))
     raise VideoError(f"{path}: only {len(frames)} frame: need a video of at least {MIN_FRAMES} "
                      "frames; record a few seconds of running")
 
 
-def probe(path: str | Path) -> VideoInfo:
+def probe(path: str | Path, *, sha256: str | None = None) -> VideoInfo:
     """Read the header of the video at ``path`` and decode its first two frames.
+
+    ``sha256``: the file's hash when the caller has just computed it (a batch task
+    does, to decide whether to resume), so the file is not read twice; None: hash it.
 
     Raises:
         InputError: the path is missing, a directory, or unreadable.
@@ -192,24 +122,24 @@ def probe(path: str | Path) -> VideoInfo:
             fewer than :data:`MIN_FRAMES` decodable frames.
     """
     path = Path(path)
-    container, stream = _open(path)
+    container, stream = open_video(path)
     with container:
         first, second = _first_two(path, container, stream)
-        rotation = _rotation_cw(first, stream)
-        fps = _nominal_fps(container, stream)
+        rotation = rotation_cw(first, stream)
+        fps = nominal_fps(container, stream)
         if fps is None and first.time is not None and second.time is not None and second.time > first.time:
             fps = 1.0 / (second.time - first.time)
         if fps is None:
-            log.warning("%s: no frame rate in the file; assuming %.0f fps", path, _FALLBACK_FPS)
-            fps = _FALLBACK_FPS
+            log.warning("%s: no frame rate in the file; assuming %.0f fps", path, FALLBACK_FPS)
+            fps = FALLBACK_FPS
         exact = stream.frames > 0
-        duration = _duration_s(container, stream) or (stream.frames / fps if exact else 0.0)
+        duration = stream_duration_s(container, stream) or (stream.frames / fps if exact else 0.0)
         count = stream.frames if exact else round(duration * fps)
         codec = stream.codec_context.name
     swap = rotation in (90, 270)
     return VideoInfo(
-        path=str(path), sha256=file_sha256(path), fps=fps, frame_count=count, frame_count_exact=exact,
-        duration_s=duration, width=first.height if swap else first.width,
+        path=str(path), sha256=sha256 or file_sha256(path), fps=fps, frame_count=count,
+        frame_count_exact=exact, duration_s=duration, width=first.height if swap else first.width,
         height=first.width if swap else first.height, rotation_deg=rotation, codec=codec,
         coded_width=first.width, coded_height=first.height,
     )
@@ -218,26 +148,40 @@ def probe(path: str | Path) -> VideoInfo:
 class FrameReader:
     """Streams the frames of a video one at a time: a single-pass iterable and context manager.
 
-    While and after iterating: ``frames_read`` counts frames yielded, ``dropped`` frames
-    dropped for a repeated or backward timestamp; ``truncated`` is True when decoding
-    stopped early on a cut-off or corrupt file (logged as a warning, not raised).
+    While and after iterating: ``frames_read`` counts frames yielded, ``frames_seen`` frames
+    with a usable timestamp at or after ``start_s`` (yielded or skipped by ``step`` or
+    ``select``), ``dropped`` frames dropped for a repeated or backward timestamp;
+    ``truncated`` is True when decoding stopped early on a cut-off or corrupt file
+    (logged as a warning, not raised).
+
+    Frames skipped by ``start_s``, ``step`` or ``select`` are still decoded (H.264 frames
+    depend on each other) but not converted to RGB, which is about half the per-frame
+    cost at 1080p; ``index`` stays the position in the whole file.
 
     Args:
         path: the video file.
         max_frames: stop after yielding this many frames (None: all).
-        start_s: skip frames whose ``t_s`` is before this time (they are decoded
-            but not converted, so ``index`` stays the position in the whole file).
+        start_s: skip frames whose ``t_s`` is before this time.
+        step: yield only every ``step``-th frame seen (the 1st, ``step + 1``-th, ...):
+            near-uniform spacing, true timestamps (variable frame rate stays exact).
+        select: yield only frames whose ``t_s`` (seconds) it accepts (None: all).
     """
 
-    def __init__(self, path: str | Path, *, max_frames: int | None = None, start_s: float = 0.0) -> None:
+    def __init__(self, path: str | Path, *, max_frames: int | None = None, start_s: float = 0.0,
+                 step: int = 1, select: Callable[[float], bool] | None = None) -> None:
         if max_frames is not None and max_frames < 0:
             raise ValueError(f"expected max_frames >= 0 or None, got {max_frames}")
         if not np.isfinite(start_s) or start_s < 0:
             raise ValueError(f"expected a finite start_s >= 0, got {start_s}")
+        if step < 1:
+            raise ValueError(f"expected step >= 1, got {step}")
         self.path = Path(path)
         self.max_frames = max_frames
         self.start_s = start_s
+        self.step = step
+        self.select = select
         self.frames_read = 0
+        self.frames_seen = 0
         self.dropped = 0
         self.truncated = False
         self._gen: Generator[Frame, None, None] | None = None
@@ -264,25 +208,26 @@ class FrameReader:
         try:
             for packet in container.demux(stream):
                 yield from stream.decode(packet)
-        except _AV_ERRORS as e:
+        except AV_ERRORS as e:
             self.truncated = True
             log.debug("%s: decode error: %s", self.path, e)
-            with contextlib.suppress(*_AV_ERRORS):
+            with contextlib.suppress(*AV_ERRORS):
                 yield from stream.decode(None)
 
     def _frames(self) -> Generator[Frame, None, None]:
         if self.max_frames == 0:
             return
-        container, stream = _open(self.path)
+        container, stream = open_video(self.path)
         with container:
             stream.thread_type = "AUTO"
-            fps = _nominal_fps(container, stream) or _FALLBACK_FPS
+            reformatter = VideoReformatter()
+            fps = nominal_fps(container, stream) or FALLBACK_FPS
             rotation, t0, prev = 0, 0.0, -np.inf
             decoded = 0
             for decoded, frame in enumerate(self._decoded(container, stream), start=1):
                 raw = frame.time if frame.time is not None else t0 + max(prev + 1.0 / fps, 0.0)
                 if decoded == 1:
-                    rotation, t0 = _rotation_cw(frame, stream), raw
+                    rotation, t0 = rotation_cw(frame, stream), raw
                 t = raw - t0
                 if t <= prev:
                     self.dropped += 1
@@ -293,8 +238,11 @@ class FrameReader:
                 prev = t
                 if t < self.start_s - 1e-9:
                     continue
+                self.frames_seen += 1
+                if (self.frames_seen - 1) % self.step or (self.select is not None and not self.select(t)):
+                    continue
                 self.frames_read += 1
-                yield Frame(index=decoded - 1, t_s=t, image=_to_rgb(frame, rotation))
+                yield Frame(index=decoded - 1, t_s=t, image=to_rgb(frame, rotation, reformatter))
                 if self.max_frames is not None and self.frames_read >= self.max_frames:
                     return
             expected = stream.frames
@@ -309,21 +257,21 @@ class FrameReader:
             log.warning("%s: dropped %d frames with a repeated or backward timestamp",
                         self.path, self.dropped)
         if decoded == 0:
-            raise VideoError(_no_frame(self.path))
+            raise VideoError(no_frame_message(self.path))
         if self.truncated:
             if decoded < MIN_FRAMES:
-                raise VideoError(f"{self.path}: truncated after {decoded} frame: {_HINT_REEXPORT}")
+                raise VideoError(f"{self.path}: truncated after {decoded} frame: {HINT_REEXPORT}")
             log.warning("%s: file is truncated or corrupt: decoding stopped after %d frames",
                         self.path, decoded)
 
 
-def iter_frames(path: str | Path, *, max_frames: int | None = None,
-                start_s: float = 0.0) -> Iterator[Frame]:
+def iter_frames(path: str | Path, *, max_frames: int | None = None, start_s: float = 0.0,
+                step: int = 1, select: Callable[[float], bool] | None = None) -> Iterator[Frame]:
     """Yield the frames of the video at ``path`` in order, one at a time (see :class:`FrameReader`).
 
     Raises:
         InputError, VideoError: as :func:`probe`, when the file cannot be read at all
             or decodes fewer than :data:`MIN_FRAMES` frames before breaking off.
     """
-    with FrameReader(path, max_frames=max_frames, start_s=start_s) as reader:
+    with FrameReader(path, max_frames=max_frames, start_s=start_s, step=step, select=select) as reader:
         yield from reader

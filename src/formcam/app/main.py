@@ -114,6 +114,10 @@ def _sidebar(workspace: Workspace) -> Settings:
     models = _available_models()
     model = sb.selectbox("Pose model", models, index=models.index("full") if "full" in models else 0,
                          key="set_model", help="lite is fastest, heavy most accurate (if installed)")
+    max_fps = sb.number_input("Pose frames per second, at most", min_value=10.0, max_value=1000.0, value=None,
+                              step=10.0, key="set_max_fps", placeholder="every frame",
+                              help="on a faster clip the pose model runs on every k-th frame only (faster); "
+                                   "contact time needs at least 60")
     can_render = "render_video" in supported_options()
     render = sb.checkbox("Render annotated video", value=can_render, disabled=not can_render,
                          key="set_render", help="skeleton and events drawn on the video" if can_render
@@ -126,7 +130,8 @@ def _sidebar(workspace: Workspace) -> Settings:
     sb.button("Clear results and delete temporary files", key="clear", on_click=_clear)
     sb.caption(f"Temporary files of this session: `{workspace.root}`")
     return Settings(view=str(view), setting=str(setting), height_cm=float(height) if height else None,
-                    model=str(model), render_video=bool(render and can_render))
+                    model=str(model), render_video=bool(render and can_render),
+                    max_fps=float(max_fps) if max_fps else None)
 
 
 def _track_upload(uploaded: Any, workspace: Workspace) -> UploadedVideo | None:

@@ -139,6 +139,8 @@ def options_for(settings: Settings) -> AnalyzeOptions:
     }
     if "render_video" in supported_options():
         kwargs["render_video"] = settings.render_video
+    if settings.max_fps is not None and "max_fps" in supported_options():
+        kwargs["max_fps"] = settings.max_fps
     return AnalyzeOptions(**kwargs)
 
 

@@ -46,6 +46,7 @@ class Settings:
         model: pose model size (``lite``, ``full``, ``heavy``).
         render_video: write the annotated video (when the installed formcam can).
         person_rank: 1-based candidate rank chosen by the user; None = automatic.
+        max_fps: run the pose model on at most this many frames per second (None = every frame).
     """
 
     view: str = "auto"
@@ -54,10 +55,11 @@ class Settings:
     model: str = "full"
     render_video: bool = True
     person_rank: int | None = None
+    max_fps: float | None = None
 
-    def pose_part(self) -> tuple[str, int | None]:
+    def pose_part(self) -> tuple[str, int | None, float | None]:
         """The settings that change the pose stage (the rest can be replayed from keypoints)."""
-        return self.model, self.person_rank
+        return self.model, self.person_rank, self.max_fps
 
     def canonical(self) -> str:
         """Stable JSON text of the settings (part of the cache key)."""

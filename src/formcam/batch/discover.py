@@ -2,9 +2,9 @@
 
 A ``formcam.toml`` applies to the videos in its folder and below; a deeper
 file overrides a shallower one key by key (as Pose2Sim's session/trial
-configs do). Keys: ``height_cm`` (number), ``view``, ``setting``,
-``direction``, ``model`` (strings) and ``rules`` (a path relative to the
-toml file).
+configs do). Keys: ``height_cm`` and ``max_fps`` (numbers > 0), ``view``,
+``setting``, ``direction``, ``model`` (strings) and ``rules`` (a path relative
+to the toml file).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from formcam.errors import ConfigError
 VIDEO_PATTERNS: tuple[str, ...] = ("*.mp4", "*.mov", "*.m4v", "*.avi", "*.webm", "*.mkv")
 CONFIG_NAME = "formcam.toml"
 _CONFIG_TYPES: dict[str, tuple[type, ...]] = {
-    "height_cm": (int, float), "view": (str,), "setting": (str,), "direction": (str,), "model": (str,),
-    "rules": (str,),
+    "height_cm": (int, float), "max_fps": (int, float), "view": (str,), "setting": (str,),
+    "direction": (str,), "model": (str,), "rules": (str,),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "view": ("auto", "side", "rear", "front"), "setting": ("auto", "treadmill", "overground"),
@@ -70,6 +70,8 @@ def read_config(path: Path) -> dict[str, Any]:
                               f"got {type(value).__name__}")
         if key in _CHOICES and value not in _CHOICES[key]:
             raise ConfigError(f"{path}: {key}: expected one of {_CHOICES[key]}, got {value!r}")
+        if key == "max_fps" and isinstance(value, int | float) and not 0 < value < float("inf"):
+            raise ConfigError(f"{path}: max_fps: expected a frame rate in Hz (a number > 0), got {value!r}")
     if "rules" in data:
         data["rules"] = str((path.parent / data["rules"]).resolve())
     return data

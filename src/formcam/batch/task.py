@@ -66,11 +66,12 @@ def _options(settings: dict[str, Any]) -> Any:
         value = settings.get(key)
         return None if value == "auto" else value
 
-    height = settings.get("height_cm")
+    height, max_fps = settings.get("height_cm"), settings.get("max_fps")
     html, video = bool(settings.get("html", False)), bool(settings.get("video", False))
     return AnalyzeOptions(model=str(settings.get("model", "full")), view=opt("view"), setting=opt("setting"),
                           direction=opt("direction"), height_cm=float(height) if height is not None else None,
-                          outputs=html or video, render_video=video, rules_path=settings.get("rules"))
+                          outputs=html or video, render_video=video, rules_path=settings.get("rules"),
+                          max_fps=float(max_fps) if max_fps is not None else None)
 
 
 def _reusable(job: Job, sig: dict[str, Any]) -> dict[str, Any] | None:
@@ -94,7 +95,7 @@ def _analyze_atomically(job: Job, sig: dict[str, Any]) -> dict[str, Any]:
     tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        result = analyze_video(job.source, tmp, _options(job.settings))
+        result = analyze_video(job.source, tmp, _options(job.settings), sha256=sig["input_sha256"])
         write_json(tmp / MARKER, sig)
         if final.exists():
             shutil.rmtree(final)

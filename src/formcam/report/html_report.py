@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from formcam.cues import DISCLAIMER, RED_FLAGS, Rule, RuleSet
+from formcam.report.json_report import analysed_frames_text
 
 NAMES: Mapping[str, str] = MappingProxyType({
     "cadence_spm": "Cadence", "contact_time_ms": "Contact time", "trunk_lean_deg": "Forward trunk lean",
@@ -167,6 +168,7 @@ def render_html(report: dict[str, Any], *, rules: RuleSet, plots: dict[str, byte
                "mean keypoint score": _num(q.get("mean_score"), 2),
                "scale": (f"runner height {scale.get('height_cm')} cm ({scale.get('source')})"
                          if scale else "–"),
+               "frames analysed": analysed_frames_text(report, always=True) or "–",
                "steps used": len(report.get("steps") or [])}
     settings = {**(report.get("settings") or {}),
                 "pose backend": f"{(report.get('backend') or {}).get('name')} "

@@ -66,6 +66,25 @@ def _fmt(value: Any, unit: str) -> str:
     return f"{value} {unit}".strip()
 
 
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def analysed_frames_text(report: dict[str, Any], *, always: bool = False) -> str | None:
+    """``"analysed every 2nd frame (--max-fps 60): 300 of 600 frames at 60 fps; ..."``, or None
+    when every frame was analysed (unless ``always``) or the report does not say."""
+    q, inp = report.get("quality") or {}, report.get("input") or {}
+    step, fps = q.get("frame_step"), q.get("analysed_fps")
+    if step is None or fps is None or (step == 1 and not always):
+        return None
+    which = "every frame" if step == 1 else f"every {_ordinal(int(step))} frame"
+    max_fps = (report.get("settings") or {}).get("max_fps")
+    limit = f" (--max-fps {max_fps:g})" if step > 1 and max_fps else ""
+    return (f"analysed {which}{limit}: {q.get('analysed_frame_count')} of {inp.get('frame_count')} frames "
+            f"at {fps:.3g} fps; events are timed to a fraction of the {q.get('frame_interval_ms', 0):.1f} ms "
+            f"frame interval")
+
+
 def summary_text(report: dict[str, Any]) -> str:
     """A short human summary of a report, for the terminal."""
     inp, q = report["input"], report["quality"]
@@ -75,6 +94,9 @@ def summary_text(report: dict[str, Any]) -> str:
         f"pose: {report['backend']['name']} {report['backend']['model']}; runner found in "
         f"{100 * q['runner_frames_fraction']:.1f} % of frames (mean score {q['mean_score']:.2f})",
     ]
+    analysed = analysed_frames_text(report)
+    if analysed:
+        lines.append(analysed)
     person = report.get("person") or {}
     if person.get("n_people", 1) > 1:
         lines.append(f"people tracked: {person['n_people']}; runner chosen by {person['method']}")
