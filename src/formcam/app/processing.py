@@ -204,7 +204,7 @@ def run_analysis(*, name: str, sha256: str, settings: Settings, workspace: Works
             raise InputError(f"{name}: the video is no longer available; upload it again")
         path = video()
         try:
-            result = analyze_video(path, out_dir, options, progress=progress)
+            result = analyze_video(path, out_dir, options, progress=progress, sha256=sha256)
             candidates = (result.report.get("person") or {}).get("candidates") or []
             if len(candidates) > 1:
                 thumbs = candidate_thumbnails(path, candidates)
