@@ -14,7 +14,7 @@ summarised as ``{value, unit, left, right, n_steps, available, reason, spread}``
   ``events_spm``, ``spectral_spm`` (120 / stride period from the whole clip's
   periodicity), ``spectral_confidence`` and ``note``: the two are cross-checked
   and, if they differ by > 15 %, the better-supported one is reported and a
-  warning says so (see :func:`_cadence_check`).
+  warning says so (see :func:`formcam.cadence.cadence_check`).
 * Per-step definitions (``t_ic``, ``t_to`` sub-frame times; midstance
   ``t_mid = (t_ic + t_to) / 2``; angles from :mod:`formcam.kinematics`):
 
@@ -44,7 +44,6 @@ summarised as ``{value, unit, left, right, n_steps, available, reason, spread}``
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -52,6 +51,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from formcam.cadence import cadence_check, cadence_fit_spm, cadence_of_steps
 from formcam.events import Contact, Events
 from formcam.kinematics import Kinematics
 from formcam.scale import Scale
@@ -223,25 +223,6 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
     return steps
 
 
-def cadence_fit_spm(events: Events) -> float | None:
-    """Cadence from one common step time fitted to all IC and TO times (see module doc)."""
-    cs = events.contacts
-    steps = [c.step_time_s for c in cs if c.step_time_s]
-    if len(cs) < 3 or not steps:
-        return None
-    med = float(np.median(steps))
-    idx = [0]
-    for a, b in itertools.pairwise(cs):
-        idx.append(idx[-1] + max(1, round((b.ic_s - a.ic_s) / med)))
-    n = np.array(idx, dtype=np.float64)
-    x = np.concatenate([n, n])
-    kind = np.concatenate([np.zeros(n.size), np.ones(n.size)])
-    y = np.concatenate([[c.ic_s for c in cs], [c.to_s for c in cs]])
-    design = np.column_stack([x, 1 - kind, kind])
-    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-    return float(60.0 / coef[0]) if coef[0] > 0 else None
-
-
 def _median(vals: list[float]) -> float | None:
     return float(np.median(vals)) if vals else None
 
@@ -265,47 +246,12 @@ def summarize(steps: list[dict[str, Any]], events: Events, *, view: str) -> dict
             if name == "cadence_spm":
                 fit = cadence_fit_spm(events)
                 entry["value"] = fit if fit is not None else entry["value"]
-                entry.update(left=_cad(side_vals["left"]), right=_cad(side_vals["right"]))
+                entry.update(left=cadence_of_steps(side_vals["left"]),
+                             right=cadence_of_steps(side_vals["right"]))
         if name == "cadence_spm":
-            entry.update(_cadence_check(entry, events))
+            entry.update(cadence_check(entry, events))
         out[name] = entry
     return out
-
-
-def _cadence_check(entry: dict[str, Any], events: Events, *, tol: float = 0.15) -> dict[str, Any]:
-    """Cross-check the event cadence against the spectral one (:mod:`formcam.events_period`).
-
-    Returns the keys to update: ``method`` (``"events"``, ``"spectral"`` or None),
-    ``events_spm``, ``spectral_spm``, ``spectral_confidence`` and ``note`` (a warning
-    or None). When the two disagree by more than ``tol`` (15 %), the spectral value
-    wins if its confidence is >= 0.5 or fewer than 4 steps were found, else the
-    event value. With no step times but a period of confidence >= 0.6 and no
-    step/stride ambiguity (``half_step_acf`` < 0.2), the spectral value is reported
-    (so slowed footage is still flagged).
-    """
-    per = events.periodicity
-    spec = per.cadence_spm if per.trusted else None
-    ev = entry["value"] if entry["available"] else None
-    upd: dict[str, Any] = {"method": "events" if ev is not None else None, "events_spm": ev,
-                           "spectral_spm": spec, "spectral_confidence": per.confidence, "note": None}
-    if spec is None:
-        return upd
-    if ev is None and per.confidence >= 0.6 and per.half_step_acf < 0.2:
-        upd.update(value=spec, available=True, reason=None, method="spectral",
-                   note=f"cadence {spec:.0f} steps/min from the periodicity of the whole clip only "
-                        "(no valid consecutive steps)")
-    elif ev is not None and abs(ev / spec - 1) > tol:
-        use_spec = per.confidence >= 0.5 or entry["n_steps"] < 4
-        upd.update(value=spec if use_spec else ev, method="spectral" if use_spec else "events",
-                   note=f"step-event cadence {ev:.0f} and spectral cadence {spec:.0f} steps/min disagree "
-                        f"by more than {100 * tol:.0f} %; reporting the "
-                        f"{'spectral' if use_spec else 'event'} value")
-    return upd
-
-
-def _cad(vals: list[float]) -> float | None:
-    """Cadence from per-step cadences via the median step time."""
-    return 60.0 / float(np.median([60.0 / v for v in vals])) if vals else None
 
 
 PELVIC_DROP_CAVEAT = (
