@@ -191,6 +191,12 @@ def stance_noise(stances: list[tuple[Arr, tuple[int, int]]]) -> float:
     return 1.4826 * float(np.median(np.abs(d1 - np.median(d1)))) / float(np.sqrt(2.0))
 
 
+FAST_FALL = 1.5
+"""Fall over the last airborne frame, in units of the height still to go, from which
+IC is extrapolated at the foot's speed (a hard landing) rather than by the line to
+the first floor sample (a foot that slows and skims the floor)."""
+
+
 def floor_crossing(h: Arr, ic: float, to: float, fps: float, *, at_ic: bool, leg_px: float,
                    min_delta: float = 0.004, max_sigma: float = 0.004,
                    sigma: float | None = None) -> tuple[float, float] | None:
@@ -247,10 +253,13 @@ def floor_crossing(h: Arr, ic: float, to: float, fps: float, *, at_ic: bool, leg
             hi_v, hj_v = h[i] - floor, h[j] - floor
             if at_ic:  # the descent slows near the floor: line through i and the floor sample j
                 line = i + (j - i) * hi_v / (hi_v - hj_v)
-                if fps < 45 and i >= 1 and h[i - 1] > h[i]:
-                    # below 45 fps the last airborne sample is up to 33 ms out, with the foot
-                    # still falling fast: carry on at its speed to the floor if that is earlier
-                    line = min(line, i + hi_v / (h[i - 1] - h[i]))
+                fall = h[i - 1] - h[i] if i >= 1 else 0.0
+                if fall > 0 and (fps < 45 or fall >= FAST_FALL * hi_v):
+                    # the foot still falls fast at the last airborne sample (below 45 fps it
+                    # is up to 33 ms out; at any rate when the last frame's fall exceeds
+                    # FAST_FALL x the height left): carry on at that speed to the floor if
+                    # that is earlier
+                    line = min(line, i + hi_v / fall)
                 return float(np.clip(line, j - 1, j + 1)), sigma
             rise = h[n2] - h[i]  # the toe leaves abruptly: line through i and the next sample
             return (float(np.clip(i - hi_v / rise, j, i)) if rise > 0 else float(j + 0.5)), sigma
