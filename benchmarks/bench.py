@@ -11,8 +11,11 @@ On one clip, in one run, it measures frames per second of
 * formcam's pose stage, ``estimate_pose`` (probe, decode, pose, runner selection);
 * a naive baseline: ``cv2.VideoCapture`` read -> RGB -> MediaPipe ``detect_for_video``;
 * formcam's end-to-end ``analyze_video`` per backend/model/num_poses (with the annotated
-  video too when ``AnalyzeOptions`` has ``render_video``; with prefetching emulated when
-  ``formcam.pipeline`` does not prefetch yet);
+  video too when ``AnalyzeOptions`` has ``render_video``, and with ``max_fps`` when it has
+  that field);
+* for the ONNX backend, every row names its intra-op threads and person-detector interval,
+  and the model-only row an ``analyze`` row is compared with has exactly the same ones
+  (the defaults, and MediaPipe's every-frame detection as an extra setting);
 
 and the peak resident memory of each (every measurement runs in a fresh subprocess,
 which reports its resident-set high-water mark: ``VmHWM``, see :func:`peak_rss_mb`),
@@ -26,6 +29,7 @@ Usage::
     python benchmarks/bench.py --quick              # fewer configurations
     python benchmarks/bench.py --clip ../shared/videos/side_treadmill_01_portrait_60fps.mp4
     python benchmarks/bench.py --json results.json
+    python benchmarks/bench.py --frames 20 --only "model onnx/lite" --no-real   # smoke test
 """
 
 from __future__ import annotations
@@ -98,14 +102,23 @@ def _frames(clip: str, n: int | None) -> list[Any]:
 
 
 def _backend(spec: dict[str, Any]) -> Any:
+    """The (unopened) backend of a spec; ONNX with the spec's exact threads and detector interval."""
     from formcam.backends import create_backend
 
-    if spec.get("threads"):
+    if spec["backend"] == "onnx":
         from formcam.backends.onnx import OnnxBackend, OnnxOptions
 
         return OnnxBackend(OnnxOptions(model=spec["model"], num_poses=spec["num_poses"],
-                                       threads=spec["threads"]))
+                                       threads=spec["threads"], detect_interval_s=spec["detect_interval_s"]))
     return create_backend(spec["backend"], model=spec["model"], num_poses=spec["num_poses"])
+
+
+def onnx_defaults() -> dict[str, Any]:
+    """The ONNX backend's default ``threads`` and ``detect_interval_s`` on this machine."""
+    from formcam.backends.onnx import OnnxOptions
+    from formcam.backends.onnx.backend import default_threads
+
+    return {"threads": default_threads(), "detect_interval_s": OnnxOptions().detect_interval_s}
 
 
 def measure(spec: dict[str, Any]) -> tuple[int, float]:
@@ -183,22 +196,20 @@ def naive(clip: str, model: str) -> tuple[int, float]:
 
 
 def _options(spec: dict[str, Any]) -> Any:
-    """``AnalyzeOptions`` for a spec; patches the pipeline to prefetch when the spec says so."""
+    """``AnalyzeOptions`` for a spec; for ONNX, the pipeline builds the spec's exact backend."""
     import formcam.pipeline as pipeline
     from formcam.pipeline import AnalyzeOptions
 
-    if spec.get("prefetch_emulated"):
-        from formcam.prefetch import prefetch
-        from formcam.video import FrameReader
-
-        class PrefetchingReader(FrameReader):
-            def __iter__(self) -> Any:
-                return prefetch(super().__iter__())
-
-        pipeline.FrameReader = PrefetchingReader  # type: ignore[misc]
+    defaults = onnx_defaults()
+    if spec["backend"] == "onnx" and any(spec[k] != defaults[k] for k in defaults):
+        # AnalyzeOptions has no threads / detector interval: build this row's backend instead
+        pipeline.create_backend = lambda *_a, **_k: _backend(spec)  # type: ignore[assignment]
     kwargs = {"backend": spec["backend"], "model": spec["model"], "num_poses": spec["num_poses"]}
-    if "render_video" in {f.name for f in dataclasses.fields(AnalyzeOptions)}:
+    fields = {f.name for f in dataclasses.fields(AnalyzeOptions)}
+    if "render_video" in fields:
         kwargs["render_video"] = bool(spec.get("render"))
+    if spec.get("max_fps"):
+        kwargs["max_fps"] = spec["max_fps"]
     return AnalyzeOptions(**kwargs)
 
 
@@ -262,54 +273,72 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
 
 # --- plan, table, ratios --------------------------------------------------------------------
 
+MAX_FPS = 30.0
+"""``max_fps`` of the extra analyze row (when ``AnalyzeOptions`` has that field)."""
+
+
 def plan(clips: dict[int, Path], real: Path | None, *, quick: bool, frames: int,
          loops: bool = False) -> list[dict[str, Any]]:
     from formcam.pipeline import AnalyzeOptions
 
     clip = str(clips[10])
-    can_render = "render_video" in {f.name for f in dataclasses.fields(AnalyzeOptions)}
-    pipeline_prefetches = "prefetch" in (ROOT / "src" / "formcam" / "pipeline.py").read_text()
+    fields = {f.name for f in dataclasses.fields(AnalyzeOptions)}
+    onnx = onnx_defaults()
+    other_threads = 1 if onnx["threads"] > 1 else 2
     models = ("full",) if quick else ("lite", "full")
-    poses = (3, 1)
     specs: list[dict[str, Any]] = [{"kind": k, "clip": clip} for k in
                                    ("decode_pyav", "decode_pyav_prefetch", "decode_cv2")]
+
+    def settings(backend: str, **override: Any) -> dict[str, Any]:
+        return {**onnx, **override} if backend == "onnx" else {}
+
     for backend in ("mediapipe", "onnx"):
         for model in models:
-            for n in poses:
-                base = {"clip": clip, "backend": backend, "model": model, "num_poses": n}
+            for n in (3, 1):
+                base = {"clip": clip, "backend": backend, "model": model, "num_poses": n, **settings(backend)}
                 specs.append({"kind": "model", "frames": frames, **base})
                 if loops:
                     specs += [{"kind": "loop", **base}, {"kind": "loop_prefetch", **base}]
-                for kind in ("pose_stage", "analyze"):
-                    specs.append({"kind": kind, **base})
-                    if not pipeline_prefetches:
-                        specs.append({"kind": kind, "prefetch_emulated": True, **base})
-                if can_render and n == 3:
+                specs += [{"kind": "pose_stage", **base}, {"kind": "analyze", **base}]
+                if "render_video" in fields and n == 3:
                     specs.append({"kind": "analyze", "render": True, **base})
-    specs.append({"kind": "model", "frames": frames, "clip": clip, "backend": "onnx", "model": "full",
-                  "num_poses": 3, "threads": 1})
+                if "max_fps" in fields and n == 3 and model == "full":
+                    specs.append({"kind": "analyze", "max_fps": MAX_FPS, **base})
+    for model in models:  # ONNX settings other than the defaults, each with its own model-only row
+        for n, override in ((3, {"detect_interval_s": 0.5}), (3, {"threads": other_threads}),
+                            (1, {"threads": other_threads})):
+            base = {"clip": clip, "backend": "onnx", "model": model, "num_poses": n,
+                    **settings("onnx", **override)}
+            specs += [{"kind": "model", "frames": frames, **base}, {"kind": "pose_stage", **base}]
+            if model == "full":
+                specs.append({"kind": "analyze", **base})
     for model in models:
         specs.append({"kind": "naive", "clip": clip, "backend": "mediapipe", "model": model, "num_poses": 1})
-    memory = [("mediapipe", "full", 3, False), ("onnx", models[0], 1, False)]
-    if not pipeline_prefetches:
-        memory += [("mediapipe", "full", 3, True), ("onnx", models[0], 1, True)]
-    for backend, model, n, pre in memory:
+    for backend, model, n in (("mediapipe", "full", 3), ("onnx", models[0], 1), ("onnx", "full", 3)):
         specs.append({"kind": "analyze", "clip": str(clips[60]), "backend": backend, "model": model,
-                      "num_poses": n, "memory": True, **({"prefetch_emulated": True} if pre else {})})
+                      "num_poses": n, "memory": True, **settings(backend)})
     if real is not None:
         specs.append({"kind": "decode_pyav", "clip": str(real)})
         for backend in ("mediapipe", "onnx"):
-            for pre in (False, True) if not pipeline_prefetches else (False,):
-                specs.append({"kind": "analyze", "clip": str(real), "backend": backend, "model": "full",
-                              "num_poses": 3, **({"prefetch_emulated": True} if pre else {})})
+            specs.append({"kind": "analyze", "clip": str(real), "backend": backend, "model": "full",
+                          "num_poses": 3, **settings(backend)})
     return specs
+
+
+SETTINGS = ("threads", "detect_interval_s")
+"""Spec keys that must agree between an analyze row and the model-only row it is compared with."""
 
 
 def label(r: dict[str, Any]) -> str:
     parts = [r["kind"]]
     if "backend" in r:
         parts.append(f"{r['backend']}/{r['model']}/P{r['num_poses']}")
-    for key, text in (("threads", "threads={}"), ("render", "+video"), ("prefetch_emulated", "+prefetch*")):
+    if r.get("backend") == "onnx":
+        parts.append(f"t{r['threads']}")
+        if r["num_poses"] > 1:  # with one pose the detector runs only until someone is tracked
+            interval = r["detect_interval_s"]
+            parts.append(f"det{interval:g}s" if interval else "det-every")
+    for key, text in (("render", "+video"), ("max_fps", "max_fps={:g}")):
         if r.get(key):
             parts.append(text.format(r[key]))
     return " ".join(parts)
@@ -345,9 +374,9 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
         if r["kind"] not in ("pose_stage", "analyze") or r["clip"] != base or r.get("render"):
             continue
         model_only = find(kind="model", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
-                          threads=None)
+                          **{k: r.get(k) for k in SETTINGS})
         text = f"  {label(r):50s}"
-        if model_only:
+        if model_only and not r.get("max_fps"):  # max_fps runs the model on fewer frames than counted
             text += f" /pose-only {r['fps'] / model_only['fps']:.2f}"
         if naive_full:
             text += f"  /naive(full) {r['fps'] / naive_full['fps']:.2f}"
@@ -356,12 +385,12 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
     for r in ok:
         if r.get("memory"):
             short = find(kind="analyze", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
-                         prefetch_emulated=r.get("prefetch_emulated"), render=None)
+                         render=None, max_fps=None, **{k: r.get(k) for k in SETTINGS})
             if short:
                 print(f"  peak memory 60 s / 10 s, {label(r)}: {r['peak_mb']:.0f} / "
                       f"{short['peak_mb']:.0f} MB = {r['peak_mb'] / short['peak_mb']:.2f}")
-    print("\n* +prefetch: formcam.pipeline patched in the child to read frames through "
-          "formcam.prefetch (as it will once wired)")
+    print("\nONNX rows: tN = N intra-op threads; detXs = person detector every X s of video once someone "
+          "is tracked (det-every: every frame, as MediaPipe)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -373,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=240, help="frames in memory for pose-model-only runs")
     parser.add_argument("--quick", action="store_true", help="full model only")
     parser.add_argument("--loops", action="store_true", help="also time bare decode + pose loops")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="run only rows whose label contains TEXT (repeatable; e.g. a smoke test)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -382,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
     clips = make_clips(args.cache)
     results = []
     specs = plan(clips, real, quick=args.quick, frames=args.frames, loops=args.loops)
+    if args.only:
+        specs = [s for s in specs if any(text in label(s) for text in args.only)]
     for i, spec in enumerate(specs, 1):
         print(f"[{i}/{len(specs)}] {label(spec)} {Path(spec['clip']).name}", flush=True)
         results.append(run_child(spec))

@@ -15,7 +15,12 @@ from formcam.backends.base import PoseBackend, PoseFrame
 from formcam.backends.onnx import OnnxBackend, OnnxOptions, onnx_model_path
 from formcam.backends.onnx.anchors import N_ANCHORS, ssd_anchors
 from formcam.backends.onnx.detector import decode, detector_input, letterbox_roi, weighted_nms
-from formcam.backends.onnx.landmarks import decode_landmarks, landmark_input, refine_with_heatmap
+from formcam.backends.onnx.landmarks import (
+    LandmarkResult,
+    decode_landmarks,
+    landmark_input,
+    refine_with_heatmap,
+)
 from formcam.backends.onnx.roi import (
     Roi,
     associate,
@@ -23,7 +28,10 @@ from formcam.backends.onnx.roi import (
     crop_matrix,
     crop_to_image,
     image_to_crop,
+    iou,
+    merge_detections,
     roi_from_alignment,
+    same_person,
 )
 from formcam.backends.onnx.smoothing import LandmarkSmoother
 from formcam.errors import ConfigError, ModelError
@@ -101,6 +109,17 @@ def test_associate_replaces_overlapping_tracked_roi() -> None:
     assert merged == [tracked[1], detected[0]]
     assert associate(tracked, [Roi(700, 700, 50, 50)], 0.5) == [*tracked, Roi(700, 700, 50, 50)]
     assert associate([tracked[0], tracked[0]], [], 0.5) == [tracked[0]]
+
+
+def test_merge_detections_adds_only_new_people() -> None:
+    tracked = [Roi(100, 100, 100, 100), Roi(400, 100, 100, 100)]
+    assert merge_detections(tracked, [Roi(105, 100, 100, 100)], 0.5) == [tracked[1], Roi(105, 100, 100, 100)]
+    big = Roi(110, 95, 220, 220)  # the same person framed much larger: IoU 0.21, same centre
+    assert iou(tracked[0], big) < 0.5 and same_person(tracked[0], big, iou_threshold=0.5)
+    assert merge_detections(tracked, [big], 0.5) == tracked
+    far = Roi(700, 700, 50, 50)
+    assert merge_detections(tracked, [far], 0.5) == [*tracked, far]
+    assert merge_detections([tracked[0], tracked[0]], [], 0.5) == [tracked[0]]
 
 
 # --- detector pre- and post-processing ------------------------------------------------------------
@@ -230,8 +249,9 @@ def test_options_are_checked() -> None:
         OnnxOptions(num_poses=0)
     with pytest.raises(ConfigError):
         OnnxOptions(num_poses=3, smooth=True)
-    with pytest.raises(ConfigError):
-        OnnxOptions(detect_every=0)
+    for bad in (-0.1, math.nan, math.inf):
+        with pytest.raises(ConfigError, match="detect_interval_s"):
+            OnnxOptions(detect_interval_s=bad)
 
 
 def test_backend_protocol_and_empty_frame() -> None:
@@ -258,7 +278,10 @@ def parity_px(path: Path, *, num_poses: int, model: str = "full") -> NDArray[np.
     """Per-keypoint distances (px) between MediaPipe and ONNX for the first person, body keypoints."""
     frames = [(f.t_s, f.image) for f in FrameReader(path, max_frames=PARITY_FRAMES)]
     mp = run_backend(create_backend("mediapipe", model=model, num_poses=num_poses), frames)
-    ox = run_backend(create_backend("onnx", model=model, num_poses=num_poses), frames)
+    # MediaPipe's detector schedule (every frame while fewer than num_poses are tracked): the same
+    # algorithm; the default interval's effect is measured in test_backend_parity.py
+    onnx = OnnxBackend(OnnxOptions(model=model, num_poses=num_poses, detect_interval_s=0.0))
+    ox = run_backend(onnx, frames)
     found_mp = sum(p.n_people > 0 for p in mp)
     found_ox = sum(p.n_people > 0 for p in ox)
     assert abs(found_mp - found_ox) <= 2, (found_mp, found_ox)
@@ -299,6 +322,9 @@ def test_threads_default_and_override(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.delenv(THREADS_ENV, raising=False)
     assert 1 <= default_threads() <= 4
+    for cores, threads in ((1, 1), (2, 1), (4, 3), (16, 4)):  # a core left for the decoding thread
+        monkeypatch.setattr("os.cpu_count", lambda cores=cores: cores)
+        assert default_threads() == threads
     monkeypatch.setenv(THREADS_ENV, "3")
     assert default_threads() == 3
     monkeypatch.setenv(THREADS_ENV, "many")
@@ -306,14 +332,87 @@ def test_threads_default_and_override(monkeypatch: pytest.MonkeyPatch) -> None:
         default_threads()
 
 
-def test_detect_every_limits_detector_runs() -> None:
-    frames = [(f.t_s, f.image) for f in FrameReader(SIDE, max_frames=10)]
-    every = OnnxBackend(OnnxOptions(model="lite", num_poses=3, detect_every=5))
+def test_detection_schedule_on_the_sample() -> None:
+    frames = [(f.t_s, f.image) for f in FrameReader(SIDE, max_frames=40)]  # 60 fps: 0.65 s
+    every = OnnxBackend(OnnxOptions(model="lite", num_poses=3, detect_interval_s=0.0))
     run_backend(every, frames)
-    assert every.detector_runs == 2  # frames 0 and 5: one runner tracked, fewer than 3
-    always = OnnxBackend(OnnxOptions(model="lite", num_poses=3))
-    run_backend(always, frames)
-    assert always.detector_runs == 10  # as MediaPipe: every frame while fewer than num_poses
+    assert every.detector_runs == 40  # as MediaPipe: every frame while fewer than num_poses
+    timed = OnnxBackend(OnnxOptions(model="lite", num_poses=3, detect_interval_s=0.25))
+    poses = run_backend(timed, frames)
+    assert timed.detector_runs == 3  # frames 0, 15 and 30: one runner tracked, fewer than 3
+    assert all(p.n_people == 1 for p in poses)  # no duplicate of the tracked runner
+
+
+class FakeDetector:
+    """Stands in for :class:`PoseDetector`: finds the people listed in ``scene`` (their ROIs)."""
+
+    def __init__(self, scene: dict[str, Roi]) -> None:
+        self.scene, self.calls = scene, 0
+
+    def __call__(self, image: NDArray[np.uint8]) -> FakeDetector:
+        self.calls += 1
+        return self
+
+    def rois(self) -> list[Roi]:
+        # looser boxes than the tracked ROIs: IoU 0.31 with them, though the centres agree
+        return [Roi(r.cx + 3, r.cy, r.width * 1.8, r.height * 1.8) for r in self.scene.values()]
+
+
+class FakeLandmarks:
+    """Stands in for :class:`LandmarkModel`: a person is present where ``scene`` has someone."""
+
+    def __init__(self, scene: dict[str, Roi]) -> None:
+        self.scene = scene
+
+    def __call__(self, image: NDArray[np.uint8], roi: Roi) -> LandmarkResult:
+        found = [r for r in self.scene.values() if math.hypot(r.cx - roi.cx, r.cy - roi.cy) < 50]
+        xy = np.tile([roi.cx, roi.cy], (33, 1))
+        return LandmarkResult(xy=xy, visibility=np.ones(33), presence=1.0 if found else 0.0,
+                              next_roi=found[0] if found else roi)
+
+
+def fake_backend(scene: dict[str, Roi], **options: float) -> OnnxBackend:
+    backend = OnnxBackend(OnnxOptions(num_poses=3, **options))  # type: ignore[arg-type]
+    backend._detector, backend._landmarks = FakeDetector(scene), FakeLandmarks(scene)  # type: ignore[assignment]
+    return backend
+
+
+def test_detector_runs_every_interval_and_after_a_lost_track() -> None:
+    a, b = Roi(200, 300, 200, 200), Roi(600, 300, 200, 200)
+    scene = {"a": a, "b": b}
+    backend = fake_backend(scene, detect_interval_s=0.5)
+    image = np.zeros((4, 4, 3), np.uint8)
+    runs = []
+    for i in range(100):  # 50 fps: 2 s
+        if i == 40:
+            del scene["b"]  # b leaves: the next frame re-detects at once
+        if i == 70:
+            scene["c"] = Roi(900, 300, 200, 200)  # c arrives: found at the next scheduled run
+        before = backend.detector_runs
+        pose = backend(image, i / 50)
+        runs += [i] * (backend.detector_runs - before)
+        assert pose.n_people == len(scene) or 70 <= i < 91  # no duplicates; c waits for its run
+    assert runs == [0, 25, 41, 66, 91]
+
+
+def test_tracks_converging_on_one_person_trigger_detection() -> None:
+    a, b = Roi(200, 300, 200, 200), Roi(600, 300, 200, 200)
+    backend = fake_backend({"a": a, "b": b}, detect_interval_s=10.0)
+    image = np.zeros((4, 4, 3), np.uint8)
+    backend(image, 0.0)
+    backend(image, 0.02)
+    assert backend.detector_runs == 1
+    backend._tracked = [a, Roi(205, 300, 200, 200)]  # b's track drifted onto a
+    assert backend(image, 0.04).n_people == 2  # collapsed, detected again, b found
+    assert backend.detector_runs == 2
+
+
+def test_detector_is_idle_while_num_poses_are_tracked() -> None:
+    scene = {k: Roi(200 + 300 * k, 300, 200, 200) for k in range(3)}
+    backend = fake_backend({str(k): r for k, r in scene.items()}, detect_interval_s=0.0)
+    for i in range(10):
+        assert backend(np.zeros((4, 4, 3), np.uint8), i / 30).n_people == 3
+    assert backend.detector_runs == 1
 
 
 def test_onnx_backend_finds_the_phantom_runner() -> None:

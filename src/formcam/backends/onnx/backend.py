@@ -5,33 +5,64 @@ Per frame, as MediaPipe's Tasks ``PoseLandmarker`` in VIDEO mode:
 1. the ROIs tracked from the previous frame (from each person's auxiliary
    landmarks) are the candidates;
 2. while fewer than ``num_poses`` people are tracked, the person detector runs on
-   the frame (by default every such frame, as MediaPipe; ``detect_every=N`` runs it
-   only every N-th such frame, but always when nobody is tracked) and its ROIs
-   are merged with the tracked ones (:func:`~formcam.backends.onnx.roi.associate`:
-   a detection replaces the tracked ROI it overlaps with IoU > 0.5), then clipped
-   to ``num_poses``;
+   the frame and its ROIs are merged with the tracked ones
+   (:func:`~formcam.backends.onnx.roi.merge_detections`: a detection replaces the
+   tracked ROI it overlaps with IoU > 0.5, as MediaPipe, and a detection centred
+   on a tracked person is dropped, so nobody is drawn twice), then clipped to
+   ``num_poses``. MediaPipe runs the detector on every such frame; here, once at
+   least one person is tracked, it can run only every ``detect_interval_s`` seconds
+   of video time (opt-in; default 0 = MediaPipe's schedule), and at once on the frame after a track is lost
+   (not found, or converged on someone else's ROI) or while nobody is tracked.
+   ``detect_interval_s=0`` (the default) is MediaPipe's schedule;
 3. the landmark model runs on each ROI; a person whose pose-presence probability
    is below ``min_presence_confidence`` is dropped (and no longer tracked).
 
 So with ``num_poses=1`` and one runner the detector runs once and the landmark
-model alone follows the runner; with ``num_poses=3`` (formcam's default, to find
-other people for runner selection) the detector runs on every frame.
+model alone follows the runner. With ``num_poses=3`` (formcam's default, to find
+other people for runner selection) MediaPipe's schedule runs the detector on
+every frame, which costs about as much as the full landmark model (model alone,
+2 threads, 2-core reference machine: 87 frames/s with it, 168 without); a 0.5 s
+interval runs it on 1 frame in 30 at 60 fps, and someone walking into the picture
+is still found within half a second. Between detector runs each person's crop is
+the one tracked from the previous frame's landmarks (MediaPipe's ``num_poses=1``
+behaviour) instead of a fresh detection's, which is rotated a few degrees
+differently: keypoints move by a few pixels (median 2.4 px on a 960x540 phantom,
+13 px on a 1080x1920 real clip) and are about as close to the phantom's truth
+(median 8.7 px vs 8.4 px every frame). On the real clip it changed the metrics
+beyond their SDDs (far-leg swaps 2 -> 9, hip extension 21 -> 4 deg), which is why
+the interval is opt-in, not the default.
 
 4. with ``num_poses=1`` MediaPipe also smooths the output landmarks (a causal One
    Euro filter, :mod:`~formcam.backends.onnx.smoothing`); ``smooth=None`` follows
    that rule, ``True``/``False`` force it. Timestamps for the filter are whole
    milliseconds, made strictly increasing, as the MediaPipe backend sends them.
 
-Threads: ``intra_op_num_threads`` defaults to the number of CPU cores, at most 4,
-with one inter-op thread and no spin-waiting. The models are small (a 224 or
-256 px input), so per-operator parallelism beyond ~4 threads gains little.
-formcam decodes video in a background thread at the same time
-(:mod:`formcam.prefetch`); without spin-waiting, idle inference threads sleep
-instead of taking CPU time from the decoder, and on the 2-core reference machine
-2 threads were as fast as or faster than 1 in that pipelined setting (and 14 %
-faster for the pose model alone; see ``benchmarks/``). Set ``OnnxOptions.threads``
-or the environment variable ``FORMCAM_ONNX_THREADS`` to override, e.g. 1 when a
-batch runs one worker process per core.
+Threads: ``intra_op_num_threads`` defaults to one less than the number of CPU
+cores (at least 1, at most 4), with one inter-op thread and no spin-waiting,
+because formcam decodes video in a background thread at the same time
+(:mod:`formcam.prefetch`) and that thread needs a core of its own. Measured on the
+2-core reference machine (full model, 300 frames of the 1080p60 phantom, median of
+3 runs on an otherwise idle machine), frames/s of the pose stage with decoding
+prefetched (the end-to-end rate) for 1 vs 2 intra-op threads:
+
+======================================  =========  =========
+setting                                 1 thread   2 threads
+======================================  =========  =========
+``num_poses=1``                         124        120
+``num_poses=3``, detector every 0.5 s   117.5      116.8
+``num_poses=3``, detector every frame   65.5       69.7
+model alone (frames in memory), P1      138        159
+======================================  =========  =========
+
+(lite model, ``num_poses=3``, 0.5 s: 140 and 153 vs 135 and 138 in two rounds;
+``benchmarks/bench.py``, whole 600-frame clip, full, 3 poses, 0.5 s: 119 vs 122, a
+tie within run-to-run noise.) A second thread speeds up the model alone by ~15-20 %
+but takes CPU from the decoder, so end to end it gains nothing at formcam's
+defaults, and only MediaPipe's every-frame detector schedule profits from it. The models are small (224 and
+256 px inputs), so per-operator parallelism beyond ~4 threads gains little. Set
+``OnnxOptions.threads`` or the environment variable ``FORMCAM_ONNX_THREADS`` to
+override, e.g. the number of cores when frames come from memory, or 1 when a batch
+runs one worker process per core.
 
 Providers: CUDA when ``onnxruntime.get_available_providers()`` offers it
 (onnxruntime-gpu), else CPU.
@@ -40,6 +71,7 @@ Providers: CUDA when ``onnxruntime.get_available_providers()`` offers it
 from __future__ import annotations
 
 import logging
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +85,7 @@ from formcam.backends.base import BackendInfo, PoseFrame
 from formcam.backends.onnx.detector import DEFAULT_NMS_IOU, PoseDetector
 from formcam.backends.onnx.landmarks import N_BODY, LandmarkModel, LandmarkResult
 from formcam.backends.onnx.paths import DETECTOR_FILE, landmark_file, onnx_model_path
-from formcam.backends.onnx.roi import Roi, associate
+from formcam.backends.onnx.roi import Roi, associate, merge_detections
 from formcam.backends.onnx.smoothing import LandmarkSmoother
 from formcam.errors import ConfigError, ModelError
 from formcam.models import MODEL_SIZES
@@ -63,11 +95,16 @@ log = logging.getLogger(__name__)
 
 
 THREADS_ENV = "FORMCAM_ONNX_THREADS"
+MAX_DEFAULT_THREADS = 4
+DEFAULT_DETECT_INTERVAL_S = 0.0
+"""Seconds of video between person-detector runs once someone is tracked (see the module docstring)."""
+_TIME_EPS_S = 1e-6
 
 
 def default_threads() -> int:
     """Intra-op threads per session: ``$FORMCAM_ONNX_THREADS`` if set, else the number of
-    CPU cores, at most 4 (see the module docstring).
+    CPU cores minus one for the decoding thread, at least 1 and at most 4 (see the module
+    docstring for the measurements behind it).
 
     Raises:
         ConfigError: the variable is not a positive integer.
@@ -81,7 +118,7 @@ def default_threads() -> int:
         if value < 1:
             raise ConfigError(f"{THREADS_ENV} must be a positive integer, got {env!r}")
         return value
-    return max(1, min(4, os.cpu_count() or 1))
+    return max(1, min(MAX_DEFAULT_THREADS, (os.cpu_count() or 1) - 1))
 
 
 def default_providers() -> list[str]:
@@ -125,9 +162,10 @@ class OnnxOptions:
         min_presence_confidence: landmark-model pose-presence threshold in [0, 1].
         min_tracking_confidence: IoU above which a detection replaces a tracked ROI.
         nms_iou: IoU above which detections merge in weighted NMS.
-        detect_every: while fewer than ``num_poses`` people are tracked, run the
-            detector on every N-th frame (1 = every frame, as MediaPipe); it always
-            runs when nobody is tracked.
+        detect_interval_s: once someone is tracked, and while fewer than ``num_poses``
+            people are, run the person detector only every this many seconds of video
+            time (0: on every such frame, as MediaPipe). It always runs while nobody
+            is tracked and on the frame after a track is lost.
         smooth: smooth the landmarks of a single pose over time as MediaPipe does
             (None: only when ``num_poses == 1``, MediaPipe's rule).
         threads: intra-op threads per session (None: :func:`default_threads`).
@@ -140,7 +178,7 @@ class OnnxOptions:
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     nms_iou: float = DEFAULT_NMS_IOU
-    detect_every: int = 1
+    detect_interval_s: float = DEFAULT_DETECT_INTERVAL_S
     smooth: bool | None = None
     threads: int | None = None
     providers: tuple[str, ...] | None = None
@@ -152,8 +190,8 @@ class OnnxOptions:
             raise ConfigError(f"expected num_poses in 1..10, got {self.num_poses}")
         if self.smooth and self.num_poses != 1:
             raise ConfigError("landmark smoothing works on a single pose: it needs num_poses=1")
-        if self.detect_every < 1:
-            raise ConfigError(f"expected detect_every >= 1, got {self.detect_every}")
+        if not math.isfinite(self.detect_interval_s) or self.detect_interval_s < 0:
+            raise ConfigError(f"expected detect_interval_s >= 0 seconds, got {self.detect_interval_s}")
         if self.threads is not None and self.threads < 1:
             raise ConfigError(f"expected threads >= 1 or None, got {self.threads}")
         for name in ("min_detection_confidence", "min_presence_confidence", "min_tracking_confidence",
@@ -174,7 +212,8 @@ class OnnxBackend:
         self._detector: PoseDetector | None = None
         self._landmarks: LandmarkModel | None = None
         self._tracked: list[Roi] = []
-        self._frame = 0
+        self._last_detect_s = -math.inf
+        self._lost = False
         self._last_ms = -1
         self._smoother = LandmarkSmoother()
         self.detector_runs = 0
@@ -197,7 +236,8 @@ class OnnxBackend:
         self._detector = PoseDetector(make_session(det_path, threads=threads, providers=providers),
                                       min_score=opts.min_detection_confidence, nms_iou=opts.nms_iou)
         self._landmarks = LandmarkModel(make_session(lm_path, threads=threads, providers=providers))
-        self._tracked, self._frame, self._last_ms, self.detector_runs = [], 0, -1, 0
+        self._tracked, self._last_ms, self.detector_runs = [], -1, 0
+        self._last_detect_s, self._lost = -math.inf, False
         self._smoother.reset()
         log.debug("opened ONNX BlazePose %s (%s, %s; %d threads, providers %s)", opts.model, det_path,
                   lm_path, threads, providers)
@@ -209,6 +249,13 @@ class OnnxBackend:
         self._landmarks = None
         self._tracked = []
 
+    def _detection_due(self, t_s: float) -> bool:
+        """Whether the person detector runs on the frame at ``t_s`` (fewer than ``num_poses`` tracked)."""
+        if not self._tracked or self._lost:
+            return True
+        since = t_s - self._last_detect_s
+        return since < 0 or since >= self.options.detect_interval_s - _TIME_EPS_S
+
     @property
     def smoothing(self) -> bool:
         """Whether output landmarks are smoothed over time (see :class:`OnnxOptions`)."""
@@ -217,8 +264,8 @@ class OnnxBackend:
     def __call__(self, image: NDArray[np.uint8], t_s: float) -> PoseFrame:
         """Detect people in an RGB ``(H, W, 3)`` uint8 frame shown at ``t_s`` seconds.
 
-        Frames must come in display order (tracking is by frame order); ``t_s`` only
-        times the smoothing filter.
+        Frames must come in display order (tracking is by frame order); ``t_s`` times
+        the detector schedule (``detect_interval_s``) and the smoothing filter.
         """
         if self._detector is None or self._landmarks is None:
             raise RuntimeError("OnnxBackend must be used inside a `with` block")
@@ -226,16 +273,19 @@ class OnnxBackend:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
         opts = self.options
         rois = associate(self._tracked, [], opts.min_tracking_confidence)
-        due = not self._tracked or self._frame % opts.detect_every == 0
-        if len(self._tracked) < opts.num_poses and due:
+        n_tracked = len(rois)
+        self._lost |= n_tracked < len(self._tracked)  # two tracks converged on one person
+        if n_tracked < opts.num_poses and self._detection_due(t_s):
             self.detector_runs += 1
-            rois = associate(self._tracked, self._detector(image).rois(), opts.min_tracking_confidence)
-        self._frame += 1
+            self._last_detect_s = t_s
+            rois = merge_detections(rois, self._detector(image).rois(), opts.min_tracking_confidence)
         people: list[LandmarkResult] = []
-        for roi in rois[:opts.num_poses]:
+        rois = rois[:opts.num_poses]
+        for roi in rois:
             result = self._landmarks(image, roi)
             if result.presence >= opts.min_presence_confidence:
                 people.append(result)
+        self._lost = len(people) < n_tracked  # someone tracked into this frame was not found
         self._tracked = [p.next_roi for p in people]
         ms = max(round(t_s * 1000.0), self._last_ms + 1)
         self._last_ms = ms

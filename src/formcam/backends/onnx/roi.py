@@ -140,3 +140,40 @@ def associate(tracked: list[Roi], detected: list[Roi], threshold: float) -> list
         result = [r for r in result if iou(r, roi) <= threshold]
         result.append(roi)
     return result
+
+
+SAME_PERSON_CENTRE = 0.5
+"""Centre distance, as a fraction of the smaller ROI's side, under which two ROIs are one person."""
+
+
+def same_person(a: Roi, b: Roi, *, iou_threshold: float, centre_fraction: float = SAME_PERSON_CENTRE) -> bool:
+    """Whether two ROIs frame the same person: IoU above ``iou_threshold``, or centres closer
+    than ``centre_fraction`` times the smaller ROI's side (in pixels).
+
+    The centre test catches a detection whose box is much larger or smaller than the
+    tracked ROI of the same person (then the IoU stays low although the centres agree).
+    """
+    if iou(a, b) > iou_threshold:
+        return True
+    side = min(max(a.width, a.height), max(b.width, b.height))
+    return math.hypot(a.cx - b.cx, a.cy - b.cy) < centre_fraction * side
+
+
+def merge_detections(tracked: list[Roi], detected: list[Roi], iou_threshold: float, *,
+                     centre_fraction: float = SAME_PERSON_CENTRE) -> list[Roi]:
+    """Tracked ROIs plus detections of people not yet tracked, without duplicates.
+
+    As :func:`associate` (MediaPipe), a detection that overlaps tracked ROIs with IoU
+    above ``iou_threshold`` replaces them. In addition, a detection whose centre is
+    close to a kept ROI's centre (:func:`same_person`) is dropped: it is someone already
+    tracked, and keeping it would make the landmark model draw that person twice.
+    """
+    result = associate(tracked, [], iou_threshold)
+    for roi in detected:
+        if any(iou(r, roi) > iou_threshold for r in result):
+            result = [r for r in result if iou(r, roi) <= iou_threshold]
+            result.append(roi)
+        elif not any(same_person(r, roi, iou_threshold=iou_threshold, centre_fraction=centre_fraction)
+                     for r in result):
+            result.append(roi)
+    return result
