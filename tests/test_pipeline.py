@@ -109,3 +109,13 @@ def test_max_fps_below_60_warns_once(clip_120fps: Path, tmp_path: Path) -> None:
     assert len([w for w in q["warnings"] if "below 60 fps" in w]) == 1
     assert frame_step(120.0, None) == frame_step(60.3, 60) == frame_step(120, 120) == 1
     assert (frame_step(119.88, 60), frame_step(240, 60), frame_step(240, 100)) == (2, 4, 3)
+
+
+def test_auto_options_mean_decided_from_the_keypoints() -> None:
+    from formcam.pipeline import AnalyzeOptions
+
+    auto = AnalyzeOptions(view="auto", setting="auto", direction="auto")
+    assert (auto.view, auto.setting, auto.direction) == (None, None, None)
+    assert auto == AnalyzeOptions()
+    assert auto.analysis_settings()["view"] == "auto"
+    assert AnalyzeOptions(view="rear", setting="treadmill").view == "rear"

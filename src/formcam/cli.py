@@ -139,12 +139,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                            "made with")
     source = args.video if args.video is not None else args.keypoints
     out = args.out or Path("formcam_out") / source.stem
-    auto = {"auto": None}
     options = AnalyzeOptions(backend=args.backend, model=args.model, num_poses=args.max_people,
                              person=PersonChoice.parse(args.person), keypoints_only=args.keypoints_only,
-                             view=auto.get(args.view, args.view),
-                             setting=auto.get(args.setting, args.setting),
-                             direction=auto.get(args.direction, args.direction), height_cm=args.height_cm,
+                             view=args.view, setting=args.setting, direction=args.direction,
+                             height_cm=args.height_cm,
                              render_video=not args.no_video, max_fps=max_fps,
                              rules_path=str(args.rules) if args.rules else None)
     progress, close = _progress_bar(args.quiet)

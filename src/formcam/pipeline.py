@@ -78,6 +78,9 @@ class AnalyzeOptions:
     timestamps; the other frames are still decoded (H.264 frames depend on each other)
     but neither converted nor inferred. The series, and every frame number in the
     report, is then at ``fps / k``.
+
+    ``view``, ``setting`` and ``direction``: None or ``"auto"`` (the same: decided from
+    the keypoints) or a forced value.
     """
 
     backend: str = "mediapipe"
@@ -96,6 +99,9 @@ class AnalyzeOptions:
 
     def __post_init__(self) -> None:
         parse_max_fps(self.max_fps)
+        for name in ("view", "setting", "direction"):
+            if getattr(self, name) == "auto":
+                object.__setattr__(self, name, None)
 
     def pose_settings(self) -> dict[str, Any]:
         """Options of the pose stage (stored with the keypoints, reused on replay)."""

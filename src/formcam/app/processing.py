@@ -133,8 +133,8 @@ def options_for(settings: Settings) -> AnalyzeOptions:
     kwargs: dict[str, Any] = {
         "model": settings.model,
         "person": PersonChoice(rank=settings.person_rank) if settings.person_rank else PersonChoice(),
-        "view": None if settings.view == "auto" else settings.view,
-        "setting": None if settings.setting == "auto" else settings.setting,
+        "view": settings.view,
+        "setting": settings.setting,
         "height_cm": settings.height_cm,
     }
     if "render_video" in supported_options():

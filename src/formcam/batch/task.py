@@ -62,14 +62,11 @@ def signature(sha256: str, settings: dict[str, Any]) -> dict[str, Any]:
 def _options(settings: dict[str, Any]) -> Any:
     from formcam.pipeline import AnalyzeOptions
 
-    def opt(key: str) -> Any:
-        value = settings.get(key)
-        return None if value == "auto" else value
-
     height, max_fps = settings.get("height_cm"), settings.get("max_fps")
     html, video = bool(settings.get("html", False)), bool(settings.get("video", False))
-    return AnalyzeOptions(model=str(settings.get("model", "full")), view=opt("view"), setting=opt("setting"),
-                          direction=opt("direction"), height_cm=float(height) if height is not None else None,
+    return AnalyzeOptions(model=str(settings.get("model", "full")), view=settings.get("view"),
+                          setting=settings.get("setting"), direction=settings.get("direction"),
+                          height_cm=float(height) if height is not None else None,
                           outputs=html or video, render_video=video, rules_path=settings.get("rules"),
                           max_fps=float(max_fps) if max_fps is not None else None)
 
