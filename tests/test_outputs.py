@@ -194,3 +194,25 @@ def test_cues_use_the_analysed_frame_rate() -> None:
     assert analysed_fps({"input": {"fps": 120.0}, "quality": {"analysed_fps": 40.0}}) == 40.0
     assert analysed_fps({"input": {"fps": 120.0}, "quality": {}}) == 120.0
     assert analysed_fps({}) is None
+
+
+def test_stance_shading_marks_every_step_without_changing_the_y_limits() -> None:
+    from matplotlib.figure import Figure
+
+    from formcam.plots import _stances
+
+    ax = Figure().subplots()
+    ax.plot([0.0, 2.0], [10.0, 20.0])
+    ylim = ax.get_ylim()
+    steps = [{"side": "left", "contact_s": 0.1, "toe_off_s": 0.35},
+             {"side": "right", "contact_s": 0.45, "toe_off_s": 0.7},
+             {"side": "left", "contact_s": 0.8, "toe_off_s": None},
+             {"side": "left", "contact_s": None}]
+    _stances(ax, steps)
+    polys = [c for c in ax.collections if type(c).__name__ == "PolyCollection"]
+    lines = [c for c in ax.collections if type(c).__name__ == "LineCollection"]
+    assert sum(len(c.get_paths()) for c in polys) == 2  # one shaded stance per step with a toe-off
+    assert sum(len(c.get_segments()) for c in lines) == 3 + 2  # contacts + toe-offs
+    starts = sorted(round(float(p.vertices[:, 0].min()), 3) for c in polys for p in c.get_paths())
+    assert starts == [0.1, 0.45]
+    assert ax.get_ylim() == ylim

@@ -75,15 +75,29 @@ def _png(fig: Figure) -> bytes:
 
 
 def _stances(ax: Axes, steps: list[dict[str, Any]]) -> None:
-    for st in steps:
-        c = SIDE_COLOR.get(str(st.get("side")))
-        ic, to = st.get("contact_s"), st.get("toe_off_s")
-        if c is None or ic is None:
-            continue
-        ax.axvline(ic, color=c, lw=0.8)
-        if to is not None:
-            ax.axvspan(ic, to, color=c, alpha=0.15, lw=0)
-            ax.axvline(to, color=c, lw=0.8, ls=":")
+    """Shade each foot's stance and mark its contact (solid) and toe-off (dotted).
+
+    One collection per side and kind instead of an artist per step: with ~75 steps in a
+    10 s clip, ``axvline``/``axvspan`` per step cost a second of transform updates.
+    The shapes span the axes' height (blended transform) and do not change the limits.
+    """
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    trans = ax.get_xaxis_transform()
+    for side, color in SIDE_COLOR.items():
+        mine = [st for st in steps if st.get("side") == side and st.get("contact_s") is not None]
+        ics = [float(st["contact_s"]) for st in mine]
+        spans = [(float(st["contact_s"]), float(st["toe_off_s"]))
+                 for st in mine if st.get("toe_off_s") is not None]
+        if spans:
+            ax.add_collection(PolyCollection([[(a, 0), (b, 0), (b, 1), (a, 1)] for a, b in spans],
+                                             facecolors=color, alpha=0.15, linewidths=0, transform=trans),
+                              autolim=False)
+            ax.add_collection(LineCollection([[(b, 0), (b, 1)] for _, b in spans], colors=color,
+                                             linewidths=0.8, linestyles=":", transform=trans), autolim=False)
+        if ics:
+            ax.add_collection(LineCollection([[(a, 0), (a, 1)] for a in ics], colors=color, linewidths=0.8,
+                                             transform=trans), autolim=False)
 
 
 def timeseries_png(analysis_like: AnalysisLike | FrameTable, report: dict[str, Any]) -> bytes:
