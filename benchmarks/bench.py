@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -196,16 +197,16 @@ def naive(clip: str, model: str) -> tuple[int, float]:
 
 
 def _options(spec: dict[str, Any]) -> Any:
-    """``AnalyzeOptions`` for a spec; for ONNX, the pipeline builds the spec's exact backend."""
-    import formcam.pipeline as pipeline
+    """``AnalyzeOptions`` for a spec, as a user would set them (ONNX threads through
+    ``$FORMCAM_ONNX_THREADS``, the detector interval through ``detect_interval_s``)."""
+    from formcam.backends.onnx.backend import THREADS_ENV
     from formcam.pipeline import AnalyzeOptions
 
-    defaults = onnx_defaults()
-    if spec["backend"] == "onnx" and any(spec[k] != defaults[k] for k in defaults):
-        # AnalyzeOptions has no threads / detector interval: build this row's backend instead
-        pipeline.create_backend = lambda *_a, **_k: _backend(spec)  # type: ignore[assignment]
     kwargs = {"backend": spec["backend"], "model": spec["model"], "num_poses": spec["num_poses"]}
     fields = {f.name for f in dataclasses.fields(AnalyzeOptions)}
+    if spec["backend"] == "onnx":
+        os.environ[THREADS_ENV] = str(spec["threads"])  # this child process only
+        kwargs["detect_interval_s"] = spec["detect_interval_s"]
     if "render_video" in fields:
         kwargs["render_video"] = bool(spec.get("render"))
     if spec.get("max_fps"):
@@ -317,6 +318,8 @@ def plan(clips: dict[int, Path], real: Path | None, *, quick: bool, frames: int,
     for backend, model, n in (("mediapipe", "full", 3), ("onnx", models[0], 1), ("onnx", "full", 3)):
         specs.append({"kind": "analyze", "clip": str(clips[60]), "backend": backend, "model": model,
                       "num_poses": n, "memory": True, **settings(backend)})
+    specs.append({"kind": "analyze", "clip": str(clips[60]), "backend": "onnx", "model": "full",
+                  "num_poses": 3, "memory": True, **settings("onnx", detect_interval_s=0.5)})
     if real is not None:
         specs.append({"kind": "decode_pyav", "clip": str(real)})
         for backend in ("mediapipe", "onnx"):
@@ -347,7 +350,7 @@ def label(r: dict[str, Any]) -> str:
 def clip_fps(path: str) -> float:
     from formcam.video import probe
 
-    return probe(path).fps
+    return float(probe(path).fps)
 
 
 def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
@@ -373,8 +376,9 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
     for r in ok:
         if r["kind"] not in ("pose_stage", "analyze") or r["clip"] != base or r.get("render"):
             continue
+        same: dict[str, Any] = {k: r.get(k) for k in SETTINGS}
         model_only = find(kind="model", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
-                          **{k: r.get(k) for k in SETTINGS})
+                          **same)
         text = f"  {label(r):50s}"
         if model_only and not r.get("max_fps"):  # max_fps runs the model on fewer frames than counted
             text += f" /pose-only {r['fps'] / model_only['fps']:.2f}"
@@ -384,8 +388,14 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
         print(text)
     for r in ok:
         if r.get("memory"):
+            same = {k: r.get(k) for k in SETTINGS}
             short = find(kind="analyze", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
-                         render=None, max_fps=None, **{k: r.get(k) for k in SETTINGS})
+                         render=None, max_fps=None, **same)
+            model_only = find(kind="model", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
+                              **same)
+            if model_only:
+                print(f"  {label(r)} on the 60 s clip: /pose-only {r['fps'] / model_only['fps']:.2f}  "
+                      f"x real {r['fps'] / fps_of[r['clip']]:.2f}")
             if short:
                 print(f"  peak memory 60 s / 10 s, {label(r)}: {r['peak_mb']:.0f} / "
                       f"{short['peak_mb']:.0f} MB = {r['peak_mb'] / short['peak_mb']:.2f}")

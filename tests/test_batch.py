@@ -76,6 +76,22 @@ def test_max_fps_setting_reaches_the_analysis(tmp_path: Path) -> None:
     assert _options(settings).max_fps == 60.0 and _options({}).max_fps is None
 
 
+def test_backend_and_detector_interval_settings_reach_the_analysis(tmp_path: Path) -> None:
+    (tmp_path / "formcam.toml").write_text("backend = \"onnx\"\ndetect_interval_s = 0.5\n")
+    settings = settings_for(tmp_path, Path("x.mp4"))
+    options = _options(settings)
+    assert (options.backend, options.detect_interval_s) == ("onnx", 0.5)
+    assert options.pose_settings()["detect_interval_s"] == 0.5
+    assert (_options({}).backend, _options({}).detect_interval_s) == ("mediapipe", 0.0)
+    for bad, match in (("detect_interval_s = -1", "detect_interval_s: expected seconds"),
+                       ("backend = \"tflite\"", "backend: expected one of")):
+        (tmp_path / "formcam.toml").write_text(bad + "\n")
+        with pytest.raises(ConfigError, match=match):
+            settings_for(tmp_path, Path("x.mp4"))
+    with pytest.raises(ConfigError, match="onnx backend only"):
+        _options({"detect_interval_s": 0.5})
+
+
 def test_batch_isolates_failures_and_resumes_without_pose_work(folder: Path, tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"

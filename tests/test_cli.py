@@ -114,3 +114,26 @@ def test_max_fps_with_keypoints_replay_is_refused(tmp_path: Path, capsys: pytest
 
     assert main(["analyze", "--keypoints", str(tmp_path / "k.npz"), "--max-fps", "60"]) == 2
     assert capsys.readouterr().err.startswith("formcam: error: --max-fps applies to a VIDEO")
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "nan", "inf"])
+def test_bad_detect_interval(value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from formcam.cli import main
+
+    for argv in (["analyze", str(tmp_path / "x.mp4"), "--backend", "onnx", "--detect-interval", value],
+                 ["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--backend", "onnx",
+                  "--detect-interval", value]):
+        assert main(argv) == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        expected = f"formcam: error: --detect-interval: expected seconds (a number >= 0), got {value!r}"
+        assert lines == [expected]
+
+
+def test_detect_interval_needs_the_onnx_backend(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from formcam.cli import main
+
+    assert main(["analyze", str(tmp_path / "x.mp4"), "--detect-interval", "0.5"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("formcam: error: a person-detector interval applies to the onnx backend only"), err
+    assert main(["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--detect-interval", "0.5"]) == 2
+    assert "add --backend onnx" in capsys.readouterr().err

@@ -119,3 +119,21 @@ def test_auto_options_mean_decided_from_the_keypoints() -> None:
     assert auto == AnalyzeOptions()
     assert auto.analysis_settings()["view"] == "auto"
     assert AnalyzeOptions(view="rear", setting="treadmill").view == "rear"
+
+
+def test_detector_interval_reaches_the_onnx_backend_and_is_refused_for_mediapipe() -> None:
+    from formcam.backends import create_backend
+    from formcam.errors import ConfigError
+
+    options = AnalyzeOptions(backend="onnx", detect_interval_s=0.5)
+    backend = create_backend(options.backend, model=options.model, num_poses=options.num_poses,
+                             detect_interval_s=options.detect_interval_s)
+    assert backend.options.detect_interval_s == 0.5  # type: ignore[attr-defined]
+    assert create_backend("onnx").options.detect_interval_s == 0.0  # type: ignore[attr-defined]
+    for bad in (dict(backend="mediapipe", detect_interval_s=0.5),
+                dict(backend="onnx", detect_interval_s=-1.0),
+                dict(backend="onnx", detect_interval_s=float("nan"))):
+        with pytest.raises(ConfigError, match="interval"):
+            AnalyzeOptions(**bad)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="onnx backend only"):
+        create_backend("mediapipe", detect_interval_s=0.5)

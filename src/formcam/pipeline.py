@@ -79,6 +79,12 @@ class AnalyzeOptions:
     but neither converted nor inferred. The series, and every frame number in the
     report, is then at ``fps / k``.
 
+    ``detect_interval_s`` (seconds, ``backend="onnx"`` only; 0 = MediaPipe's schedule,
+    the person detector on every frame while fewer than ``num_poses`` people are
+    tracked): once the runner is tracked, run the detector only this often. About
+    twice as fast with ``num_poses > 1``, but the landmarks then come from tracked
+    crops, which moved a real clip's metrics (see the README); opt-in.
+
     ``view``, ``setting`` and ``direction``: None or ``"auto"`` (the same: decided from
     the keypoints) or a forced value.
     """
@@ -96,9 +102,17 @@ class AnalyzeOptions:
     render_video: bool = True
     rules_path: str | None = None
     max_fps: float | None = None
+    detect_interval_s: float = 0.0
 
     def __post_init__(self) -> None:
         parse_max_fps(self.max_fps)
+        if not (math.isfinite(self.detect_interval_s) and self.detect_interval_s >= 0):
+            raise ConfigError(f"expected a person-detector interval >= 0 seconds, "
+                              f"got {self.detect_interval_s}")
+        if self.detect_interval_s and self.backend != "onnx":
+            raise ConfigError(f"a person-detector interval applies to the onnx backend only: expected "
+                              f"backend 'onnx' with detect_interval_s={self.detect_interval_s:g}, "
+                              f"got {self.backend!r}")
         for name in ("view", "setting", "direction"):
             if getattr(self, name) == "auto":
                 object.__setattr__(self, name, None)
@@ -106,7 +120,8 @@ class AnalyzeOptions:
     def pose_settings(self) -> dict[str, Any]:
         """Options of the pose stage (stored with the keypoints, reused on replay)."""
         return {"backend": self.backend, "model": self.model, "num_poses": self.num_poses,
-                "person": self.person.describe(), "max_fps": self.max_fps}
+                "person": self.person.describe(), "max_fps": self.max_fps,
+                "detect_interval_s": self.detect_interval_s}
 
     def analysis_settings(self) -> dict[str, Any]:
         """Options of the analysis stages (taken from the current call, also on replay)."""
@@ -138,7 +153,8 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: Progre
     info = probe(path, sha256=sha256)
     step = frame_step(info.fps, options.max_fps)
     warnings: list[str] = []
-    backend = create_backend(options.backend, model=options.model, num_poses=options.num_poses)
+    backend = create_backend(options.backend, model=options.model, num_poses=options.num_poses,
+                             detect_interval_s=options.detect_interval_s)
 
     def tick(frame: Frame) -> None:
         if progress is not None:

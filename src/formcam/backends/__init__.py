@@ -12,16 +12,27 @@ from formcam.errors import ConfigError
 BACKENDS: tuple[str, ...] = ("mediapipe", "onnx")
 
 
-def create_backend(name: str = "mediapipe", *, model: str = "full", num_poses: int = 3) -> PoseBackend:
-    """Return an (unopened) backend; use it as a context manager."""
+def create_backend(name: str = "mediapipe", *, model: str = "full", num_poses: int = 3,
+                   detect_interval_s: float = 0.0) -> PoseBackend:
+    """Return an (unopened) backend; use it as a context manager.
+
+    ``detect_interval_s`` (seconds, ONNX only): see
+    :attr:`formcam.backends.onnx.OnnxOptions.detect_interval_s`; 0 runs the person
+    detector on MediaPipe's schedule. MediaPipe Tasks has no such setting, so a
+    non-zero value with ``name="mediapipe"`` is a :class:`ConfigError`.
+    """
     if name == "mediapipe":
         from formcam.backends.mediapipe import MediaPipeBackend, MediaPipeOptions
 
+        if detect_interval_s:
+            raise ConfigError(f"a person-detector interval applies to the onnx backend only (MediaPipe "
+                              f"schedules its own detector): expected 0 with mediapipe, "
+                              f"got {detect_interval_s}")
         return MediaPipeBackend(MediaPipeOptions(model=model, num_poses=num_poses))
     if name == "onnx":
         from formcam.backends.onnx import OnnxBackend, OnnxOptions
 
-        return OnnxBackend(OnnxOptions(model=model, num_poses=num_poses))
+        return OnnxBackend(OnnxOptions(model=model, num_poses=num_poses, detect_interval_s=detect_interval_s))
     raise ConfigError(f"unknown backend: expected one of {BACKENDS}, got {name!r}")
 
 

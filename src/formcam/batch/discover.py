@@ -2,9 +2,9 @@
 
 A ``formcam.toml`` applies to the videos in its folder and below; a deeper
 file overrides a shallower one key by key (as Pose2Sim's session/trial
-configs do). Keys: ``height_cm`` and ``max_fps`` (numbers > 0), ``view``,
-``setting``, ``direction``, ``model`` (strings) and ``rules`` (a path relative
-to the toml file).
+configs do). Keys: ``height_cm`` and ``max_fps`` (numbers > 0),
+``detect_interval_s`` (a number >= 0), ``view``, ``setting``, ``direction``,
+``model``, ``backend`` (strings) and ``rules`` (a path relative to the toml file).
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ VIDEO_PATTERNS: tuple[str, ...] = ("*.mp4", "*.mov", "*.m4v", "*.avi", "*.webm",
 CONFIG_NAME = "formcam.toml"
 _CONFIG_TYPES: dict[str, tuple[type, ...]] = {
     "height_cm": (int, float), "max_fps": (int, float), "view": (str,), "setting": (str,),
-    "direction": (str,), "model": (str,), "rules": (str,),
+    "direction": (str,), "model": (str,), "rules": (str,), "backend": (str,),
+    "detect_interval_s": (int, float),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "view": ("auto", "side", "rear", "front"), "setting": ("auto", "treadmill", "overground"),
     "direction": ("auto", "right", "left", "away", "toward"), "model": ("lite", "full", "heavy"),
+    "backend": ("mediapipe", "onnx"),
 }
 
 
@@ -72,6 +74,8 @@ def read_config(path: Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: {key}: expected one of {_CHOICES[key]}, got {value!r}")
         if key == "max_fps" and isinstance(value, int | float) and not 0 < value < float("inf"):
             raise ConfigError(f"{path}: max_fps: expected a frame rate in Hz (a number > 0), got {value!r}")
+        if key == "detect_interval_s" and isinstance(value, int | float) and not 0 <= value < float("inf"):
+            raise ConfigError(f"{path}: detect_interval_s: expected seconds (a number >= 0), got {value!r}")
     if "rules" in data:
         data["rules"] = str((path.parent / data["rules"]).resolve())
     return data

@@ -63,8 +63,10 @@ def _options(settings: dict[str, Any]) -> Any:
     from formcam.pipeline import AnalyzeOptions
 
     height, max_fps = settings.get("height_cm"), settings.get("max_fps")
+    interval = float(settings.get("detect_interval_s", 0.0))
     html, video = bool(settings.get("html", False)), bool(settings.get("video", False))
-    return AnalyzeOptions(model=str(settings.get("model", "full")), view=settings.get("view"),
+    return AnalyzeOptions(backend=str(settings.get("backend", "mediapipe")), detect_interval_s=interval,
+                          model=str(settings.get("model", "full")), view=settings.get("view"),
                           setting=settings.get("setting"), direction=settings.get("direction"),
                           height_cm=float(height) if height is not None else None,
                           outputs=html or video, render_video=video, rules_path=settings.get("rules"),
