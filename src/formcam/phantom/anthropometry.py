@@ -5,9 +5,7 @@ Control of Human Movement*, 4th ed., Fig. 4.1, which reproduces Drillis &
 Contini (1966): thigh 0.245 H, shank 0.246 H, ankle height 0.039 H, foot length
 0.152 H, foot width 0.055 H, upper arm 0.186 H, forearm 0.146 H, hand 0.108 H,
 shoulder height 0.818 H, hip (greater trochanter) height 0.530 H, chin height
-0.870 H. The metatarsophalangeal (MTP) joints, the foot's bending line in
-push-off, are put at 0.72 of the foot length from the heel (the ball line of
-shoe lasts, 0.70-0.73 of the foot length; an assumption). Widths between joint centres are not in that figure; the values below
+0.870 H. Widths between joint centres are not in that figure; the values below
 (hip joint centres 0.10 H apart, shoulder joint centres 0.20 H apart) are typical
 adult values and are labelled as assumptions. Thicknesses (the radii of the
 rendered volumes) are for drawing only and carry no measurement meaning.
@@ -29,7 +27,6 @@ class Anthropometry:
         ankle_height_m: ankle joint centre above the sole of a flat foot (0.039 H).
         foot_m: heel (back of the sole) to toe tip (0.152 H).
         heel_back_m: horizontal distance from the heel back to the ankle centre (25 % of the foot).
-        mtp_m: heel back to the MTP joint along the sole (72 % of the foot, assumption).
         hip_width_m: between the two hip joint centres (0.10 H, assumption).
         trunk_m: hip midpoint to shoulder midpoint (0.818 H - 0.530 H = 0.288 H).
         shoulder_width_m: between the shoulder joint centres (0.20 H, assumption).
@@ -46,7 +43,6 @@ class Anthropometry:
     ankle_height_m: float
     foot_m: float
     heel_back_m: float
-    mtp_m: float
     hip_width_m: float
     trunk_m: float
     shoulder_width_m: float
@@ -69,7 +65,6 @@ class Anthropometry:
             ankle_height_m=0.039 * h,
             foot_m=0.152 * h,
             heel_back_m=0.25 * 0.152 * h,
-            mtp_m=0.72 * 0.152 * h,
             hip_width_m=0.10 * h,
             trunk_m=0.288 * h,
             shoulder_width_m=0.20 * h,
@@ -86,11 +81,6 @@ class Anthropometry:
     def toe_ahead_m(self) -> float:
         """Horizontal distance from the ankle centre to the toe tip (flat foot)."""
         return self.foot_m - self.heel_back_m
-
-    @property
-    def toes_m(self) -> float:
-        """Toe segment: MTP joint to toe tip."""
-        return self.foot_m - self.mtp_m
 
     @property
     def leg_m(self) -> float:
