@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,19 +26,6 @@ _MAX_FPS_HELP = ("run the pose model on at most HZ frames per second: on a faste
 _DETECT_HELP = ("--backend onnx only: once the runner is tracked, run the person detector only every S "
                 "seconds of video (default 0: on every frame while fewer than --max-people are tracked, "
                 "as MediaPipe). About 2x faster; the landmarks then come from tracked crops (see README)")
-
-
-def _seconds(value: str | None) -> float | None:
-    """``--detect-interval`` as seconds >= 0 (None when not given)."""
-    if value is None:
-        return None
-    try:
-        s = float(value)
-    except ValueError:
-        s = math.nan
-    if not (math.isfinite(s) and s >= 0):
-        raise FormcamError(f"--detect-interval: expected seconds (a number >= 0), got {value!r}")
-    return s
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -148,7 +134,13 @@ def _progress_bar(quiet: bool):  # type: ignore[no-untyped-def]
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from formcam.pipeline import AnalyzeOptions, analyze_keypoints, analyze_video, parse_max_fps
+    from formcam.pipeline import (
+        AnalyzeOptions,
+        analyze_keypoints,
+        analyze_video,
+        parse_detect_interval,
+        parse_max_fps,
+    )
     from formcam.report import summary_text
     from formcam.select import PersonChoice
 
@@ -165,7 +157,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                              view=args.view, setting=args.setting, direction=args.direction,
                              height_cm=args.height_cm,
                              render_video=not args.no_video, max_fps=max_fps,
-                             detect_interval_s=_seconds(args.detect_interval) or 0.0,
+                             detect_interval_s=parse_detect_interval(args.detect_interval) or 0.0,
                              rules_path=str(args.rules) if args.rules else None)
     progress, close = _progress_bar(args.quiet)
     try:
@@ -189,10 +181,10 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
     from formcam.batch import BatchOptions, run_batch
     from formcam.batch.discover import VIDEO_PATTERNS
-    from formcam.pipeline import parse_max_fps
+    from formcam.pipeline import parse_detect_interval, parse_max_fps
 
     pairs = (("model", args.model), ("backend", args.backend),
-             ("detect_interval_s", _seconds(args.detect_interval)),
+             ("detect_interval_s", parse_detect_interval(args.detect_interval)),
              ("view", args.view), ("setting", args.setting),
              ("height_cm", args.height_cm), ("max_fps", parse_max_fps(args.max_fps)),
              ("rules", str(args.rules.resolve()) if args.rules else None),

@@ -43,21 +43,41 @@ MAX_FPS_SLACK = 0.01
 60.3 fps with ``--max-fps 60``) is still analysed at every frame."""
 
 
-def parse_max_fps(value: str | float | None) -> float | None:
-    """``--max-fps`` as a positive, finite frame rate in Hz (None: analyse every frame).
+def _parse_number(value: str | float | None, *, name: str, expected: str, allow_zero: bool) -> float | None:
+    """``value`` as a finite number > 0 (>= 0 with ``allow_zero``); None stays None.
 
     Raises:
-        ConfigError: not a number, or not > 0.
+        ConfigError: ``"{name}: expected {expected}, got {value!r}"``.
     """
     if value is None:
         return None
     try:
-        hz = float(value)
+        number = float(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"--max-fps: expected a frame rate in Hz (a number > 0), got {value!r}") from None
-    if not math.isfinite(hz) or hz <= 0:
-        raise ConfigError(f"--max-fps: expected a frame rate in Hz (a number > 0), got {value!r}")
-    return hz
+        number = math.nan
+    if not (math.isfinite(number) and (number >= 0 if allow_zero else number > 0)):
+        raise ConfigError(f"{name}: expected {expected}, got {value!r}")
+    return number
+
+
+def parse_max_fps(value: str | float | None, *, name: str = "--max-fps") -> float | None:
+    """``--max-fps`` as a positive, finite frame rate in Hz (None: analyse every frame).
+
+    ``name`` starts the error message (e.g. a ``formcam.toml`` path and key).
+
+    Raises:
+        ConfigError: not a number, or not > 0.
+    """
+    return _parse_number(value, name=name, expected="a frame rate in Hz (a number > 0)", allow_zero=False)
+
+
+def parse_detect_interval(value: str | float | None, *, name: str = "--detect-interval") -> float | None:
+    """``--detect-interval`` as finite seconds >= 0 (None: not given).
+
+    Raises:
+        ConfigError: not a number, negative, or not finite.
+    """
+    return _parse_number(value, name=name, expected="seconds (a number >= 0)", allow_zero=True)
 
 
 def frame_step(fps: float, max_fps: float | None) -> int:
@@ -106,9 +126,7 @@ class AnalyzeOptions:
 
     def __post_init__(self) -> None:
         parse_max_fps(self.max_fps)
-        if not (math.isfinite(self.detect_interval_s) and self.detect_interval_s >= 0):
-            raise ConfigError(f"expected a person-detector interval >= 0 seconds, "
-                              f"got {self.detect_interval_s}")
+        parse_detect_interval(self.detect_interval_s)
         if self.detect_interval_s and self.backend != "onnx":
             raise ConfigError(f"a person-detector interval applies to the onnx backend only: expected "
                               f"backend 'onnx' with detect_interval_s={self.detect_interval_s:g}, "

@@ -60,6 +60,9 @@ def discover(root: Path, *, include: tuple[str, ...] = VIDEO_PATTERNS, exclude: 
 
 def read_config(path: Path) -> dict[str, Any]:
     """Validated contents of one ``formcam.toml``."""
+    from formcam.pipeline import parse_detect_interval, parse_max_fps
+
+    number_checks = {"max_fps": parse_max_fps, "detect_interval_s": parse_detect_interval}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -72,10 +75,8 @@ def read_config(path: Path) -> dict[str, Any]:
                               f"got {type(value).__name__}")
         if key in _CHOICES and value not in _CHOICES[key]:
             raise ConfigError(f"{path}: {key}: expected one of {_CHOICES[key]}, got {value!r}")
-        if key == "max_fps" and isinstance(value, int | float) and not 0 < value < float("inf"):
-            raise ConfigError(f"{path}: max_fps: expected a frame rate in Hz (a number > 0), got {value!r}")
-        if key == "detect_interval_s" and isinstance(value, int | float) and not 0 <= value < float("inf"):
-            raise ConfigError(f"{path}: detect_interval_s: expected seconds (a number >= 0), got {value!r}")
+        if key in number_checks and isinstance(value, int | float):
+            number_checks[key](value, name=f"{path}: {key}")
     if "rules" in data:
         data["rules"] = str((path.parent / data["rules"]).resolve())
     return data
