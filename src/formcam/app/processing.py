@@ -131,6 +131,7 @@ def supported_options() -> frozenset[str]:
 def options_for(settings: Settings) -> AnalyzeOptions:
     """:class:`AnalyzeOptions` for ``settings``, passing only options the installed formcam knows."""
     kwargs: dict[str, Any] = {
+        "backend": settings.backend,
         "model": settings.model,
         "person": PersonChoice(rank=settings.person_rank) if settings.person_rank else PersonChoice(),
         "view": settings.view,

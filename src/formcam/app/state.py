@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 VIEWS: tuple[str, ...] = ("auto", "side", "rear", "front")
 SETTINGS_CHOICES: tuple[str, ...] = ("auto", "treadmill", "overground")
+BACKEND_LABELS: dict[str, str] = {"mediapipe": "MediaPipe (default)", "onnx": "ONNX Runtime (faster on CPU)"}
+"""How the pose runtimes are named in the sidebar."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Settings:
         setting: ``auto``, ``treadmill`` or ``overground``.
         height_cm: runner's height (the scale for centimetres); None = formcam's default.
         model: pose model size (``lite``, ``full``, ``heavy``).
+        backend: pose runtime, ``mediapipe`` (MediaPipe Tasks) or ``onnx`` (ONNX Runtime,
+            the same BlazePose models, faster on CPU; see the README).
         render_video: write the annotated video (when the installed formcam can).
         person_rank: 1-based candidate rank chosen by the user; None = automatic.
         max_fps: run the pose model on at most this many frames per second (None = every frame).
@@ -56,10 +60,11 @@ class Settings:
     render_video: bool = True
     person_rank: int | None = None
     max_fps: float | None = None
+    backend: str = "mediapipe"
 
-    def pose_part(self) -> tuple[str, int | None, float | None]:
+    def pose_part(self) -> tuple[str, str, int | None, float | None]:
         """The settings that change the pose stage (the rest can be replayed from keypoints)."""
-        return self.model, self.person_rank, self.max_fps
+        return self.backend, self.model, self.person_rank, self.max_fps
 
     def canonical(self) -> str:
         """Stable JSON text of the settings (part of the cache key)."""
