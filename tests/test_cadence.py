@@ -1,0 +1,52 @@
+"""Cadence from gait events (formcam.cadence) on hand-made contact sequences."""
+
+from __future__ import annotations
+
+import pytest
+
+from formcam.cadence import cadence_fit_spm, typical_step_s
+from formcam.events import Contact, Events
+from formcam.events_period import UNKNOWN_PERIOD, Periodicity
+
+FPS = 60.0
+STEP_FRAMES = 3600.0 / 170.0  # 170 steps/min: 21.18 frames per step
+
+
+def events(far_late_frames: float, *, skip: tuple[int, ...] = (), trusted: bool = False) -> Events:
+    """Alternating right (near) / left (far) contacts at 170 steps/min; the far foot's IC and TO
+    are detected ``far_late_frames`` late, as BlazePose does for the occluded foot in side view."""
+    cs: list[Contact] = []
+    for k in range(19):
+        if k in skip:
+            continue
+        side = "right" if k % 2 == 0 else "left"
+        ic = 10 + k * STEP_FRAMES + (far_late_frames if side == "left" else 0.0)
+        to = ic + 15.0
+        prev = cs[-1] if cs and cs[-1].side != side else None
+        step = (ic - prev.ic_frame) / FPS if prev is not None else None
+        cs.append(Contact(side, ic, to, ic / FPS, to / FPS, step_time_s=step))
+    per = Periodicity(2 * STEP_FRAMES / FPS, 0.9, "ankle_separation") if trusted else UNKNOWN_PERIOD
+    return Events(tuple(cs), (), per.stride_s, periodicity=per)
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_unbiased_contacts_give_the_cadence(trusted: bool) -> None:
+    ev = events(0.0, trusted=trusted)
+    assert typical_step_s(ev) == pytest.approx(STEP_FRAMES / FPS, rel=1e-9)
+    assert cadence_fit_spm(ev) == pytest.approx(170.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_a_late_far_foot_and_a_missed_contact_do_not_add_steps(trusted: bool) -> None:
+    """Far-foot IC 5 frames late: single step times alternate 26.2 / 16.2 frames and their median
+    (16.2, more short gaps than long here) would count every 26.2-frame gap as two steps; a missed
+    contact leaves a real two-step gap."""
+    ev = events(5.0, skip=(0, 13), trusted=trusted)
+    assert typical_step_s(ev) == pytest.approx(STEP_FRAMES / FPS, rel=0.02)
+    assert cadence_fit_spm(ev) == pytest.approx(170.0, abs=1.0)  # verify: +-1 step/min (old rule: 255)
+
+
+def test_too_few_contacts() -> None:
+    ev = events(0.0)
+    short = Events(ev.contacts[:2], (), ev.stride_period_s)
+    assert typical_step_s(short) is None and cadence_fit_spm(short) is None
