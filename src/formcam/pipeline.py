@@ -89,6 +89,24 @@ def frame_step(fps: float, max_fps: float | None) -> int:
     return max(1, math.ceil(fps / max_fps - MAX_FPS_SLACK))
 
 
+YUV_MIN_PIXELS = 1920 * 1080
+"""Frames with more pixels than this (e.g. 4K) go to a backend that crops YUV planes itself
+(:func:`use_yuv_planes`)."""
+
+
+def use_yuv_planes(backend: object, width: int, height: int) -> bool:
+    """Whether to give ``backend`` the decoder's YUV planes instead of RGB frames.
+
+    Only for a backend that crops planes itself (``accepts_yuv``: the ONNX backend) and
+    frames larger than 1080p. There, converting whole frames to RGB costs more than decoding
+    them and halves the pose stage (4K, ONNX full: see benchmarks/README.md); at 1080p and
+    below the RGB path costs little and reproduces MediaPipe's input exactly (ONNX keypoints
+    a median 0.13 px from MediaPipe's on the parity phantom, 0.6 px from planes), which the
+    backend-parity metrics are sensitive to.
+    """
+    return bool(getattr(backend, "accepts_yuv", False)) and width * height > YUV_MIN_PIXELS
+
+
 @dataclass(frozen=True)
 class AnalyzeOptions:
     """User options of an analysis (recorded in the report under ``settings``).
@@ -179,7 +197,8 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: Progre
             progress("pose", frame.index + 1, info.frame_count)
 
     # decoding runs ahead in a thread (bounded queue), overlapping the pose model
-    with backend, FrameReader(path, step=step) as reader, prefetch(reader) as frames:
+    yuv = use_yuv_planes(backend, info.width, info.height)
+    with backend, FrameReader(path, step=step, yuv=yuv) as reader, prefetch(reader) as frames:
         det = detect(frames, backend, width=info.width, height=info.height, fps=info.fps / step,
                      on_frame=tick)
     if step > 1:

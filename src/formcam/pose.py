@@ -76,7 +76,7 @@ def detect(frames: Iterable[Frame], backend: PoseBackend, *, width: int, height:
     scs: list[NDArray[np.float64]] = []
     times: list[float] = []
     for frame in frames:
-        pose = backend(frame.image, frame.t_s)
+        pose = backend(frame.pixels, frame.t_s)
         kps.append(pose.keypoints)
         scs.append(pose.scores)
         times.append(frame.t_s)

@@ -35,7 +35,9 @@ from formcam.video_io import (
     rotation_cw,
     stream_duration_s,
     to_rgb,
+    to_yuv,
 )
+from formcam.yuv import YuvImage
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +87,20 @@ class Frame:
         index: 0-based position in the decoder's output over the whole file
             (frames skipped by ``start_s`` or dropped for bad timestamps leave gaps).
         t_s: presentation time in seconds from the first frame (which is 0.0).
-        image: ``(H, W, 3)`` uint8 RGB, display orientation, C-contiguous; its buffer belongs
-            to this frame alone (the decoder never reuses it), so it is safe to keep.
+        pixels: ``(H, W, 3)`` uint8 RGB, display orientation, C-contiguous; or, from a
+            ``FrameReader(..., yuv=True)``, the decoder's planes as a :class:`YuvImage`
+            (display shape ``pixels.shape``). Either way its buffer belongs to this frame
+            alone (the decoder never reuses it while it lives), so it is safe to keep.
     """
 
     index: int
     t_s: float
-    image: NDArray[np.uint8]
+    pixels: NDArray[np.uint8] | YuvImage
+
+    @property
+    def image(self) -> NDArray[np.uint8]:
+        """``(H, W, 3)`` uint8 RGB in display orientation (converted here from YUV planes)."""
+        return self.pixels if isinstance(self.pixels, np.ndarray) else self.pixels.to_rgb()
 
 
 def _first_two(path: Path, container: InputContainer,
@@ -165,10 +174,13 @@ class FrameReader:
         step: yield only every ``step``-th frame seen (the 1st, ``step + 1``-th, ...):
             near-uniform spacing, true timestamps (variable frame rate stays exact).
         select: yield only frames whose ``t_s`` (seconds) it accepts (None: all).
+        yuv: give 8-bit 4:2:0 frames as :class:`~formcam.yuv.YuvImage` planes instead of
+            converting them to RGB (for a pose backend that crops them itself: see
+            :attr:`formcam.backends.base.PoseBackend.accepts_yuv`); other formats stay RGB.
     """
 
     def __init__(self, path: str | Path, *, max_frames: int | None = None, start_s: float = 0.0,
-                 step: int = 1, select: Callable[[float], bool] | None = None) -> None:
+                 step: int = 1, select: Callable[[float], bool] | None = None, yuv: bool = False) -> None:
         if max_frames is not None and max_frames < 0:
             raise ValueError(f"expected max_frames >= 0 or None, got {max_frames}")
         if not np.isfinite(start_s) or start_s < 0:
@@ -180,6 +192,7 @@ class FrameReader:
         self.start_s = start_s
         self.step = step
         self.select = select
+        self.yuv = yuv
         self.frames_read = 0
         self.frames_seen = 0
         self.dropped = 0
@@ -242,7 +255,9 @@ class FrameReader:
                 if (self.frames_seen - 1) % self.step or (self.select is not None and not self.select(t)):
                     continue
                 self.frames_read += 1
-                yield Frame(index=decoded - 1, t_s=t, image=to_rgb(frame, rotation, reformatter))
+                planes = to_yuv(frame, rotation) if self.yuv else None
+                yield Frame(index=decoded - 1, t_s=t,
+                            pixels=planes if planes is not None else to_rgb(frame, rotation, reformatter))
                 if self.max_frames is not None and self.frames_read >= self.max_frames:
                     return
             expected = stream.frames

@@ -20,6 +20,7 @@ from av.video.stream import VideoStream
 from numpy.typing import NDArray
 
 from formcam.errors import InputError, VideoError
+from formcam.yuv import YuvImage
 
 log = logging.getLogger("formcam.video")
 
@@ -99,6 +100,32 @@ def to_rgb(frame: VideoFrame, rotation_cw: int, reformatter: VideoReformatter) -
     if rotation_cw:
         rgb = np.rot90(rgb, k=-(rotation_cw // 90))
     return np.ascontiguousarray(rgb)
+
+
+_MATRIX_OF_COLORSPACE = {1: "bt709", 4: "fcc", 5: "bt601", 6: "bt601", 7: "smpte240m", 9: "bt2020",
+                         10: "bt2020"}
+"""FFmpeg ``AVColorSpace`` -> :data:`formcam.yuv.KR_KB` key; anything else (unspecified) is
+BT.601, as swscale assumes."""
+_YUV420 = {"yuv420p": False, "yuvj420p": True}
+"""8-bit 4:2:0 pixel formats -> whether the format itself implies full range."""
+_JPEG_RANGE = 2
+"""FFmpeg ``AVCOL_RANGE_JPEG``."""
+
+
+def to_yuv(frame: VideoFrame, rotation_cw: int) -> YuvImage | None:
+    """The planes of an 8-bit 4:2:0 ``frame`` as a :class:`~formcam.yuv.YuvImage` (no copy: views
+    of the decoder's reference-counted buffers, which stay valid while the image lives); None for
+    any other pixel format (10-bit, 4:2:2, 4:4:4, RGB...), which callers convert with :func:`to_rgb`.
+    The YUV matrix and range follow the frame's tags as swscale does."""
+    jpeg_format = _YUV420.get(frame.format.name)
+    if jpeg_format is None:
+        return None
+    w, h = frame.width, frame.height
+    y, u, v = (np.frombuffer(memoryview(p), dtype=np.uint8).reshape(ph, p.line_size)[:, :pw]
+               for p, pw, ph in zip(frame.planes, (w, (w + 1) // 2, (w + 1) // 2),
+                                    (h, (h + 1) // 2, (h + 1) // 2), strict=True))
+    return YuvImage(y=y, u=u, v=v, matrix=_MATRIX_OF_COLORSPACE.get(int(frame.colorspace), "bt601"),
+                    full_range=jpeg_format or int(frame.color_range) == _JPEG_RANGE, rotation_cw=rotation_cw)
 
 
 def nominal_fps(container: InputContainer, stream: VideoStream) -> float | None:

@@ -10,6 +10,12 @@ A backend is a context manager and a callable::
 y down), ``pose.scores`` is ``(P, K)`` in [0, 1]; ``P`` may be 0. Calls must
 come with strictly increasing ``t_s`` (video mode: backends may track people
 between frames).
+
+The image is RGB ``(H, W, 3)`` uint8, or a :class:`~formcam.yuv.YuvImage` (the
+decoder's 4:2:0 planes). A backend that crops YUV planes itself, without converting
+the whole frame, says so with a class attribute ``accepts_yuv = True`` (the ONNX
+backend); formcam's pose stage then reads frames as planes for it
+(``FrameReader(..., yuv=True)``). Others convert a ``YuvImage`` they are given.
 """
 
 from __future__ import annotations
@@ -20,6 +26,16 @@ from typing import Protocol, Self, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
+
+from formcam.yuv import YuvImage
+
+PoseImage = NDArray[np.uint8] | YuvImage
+"""What a backend is called with: an RGB frame or YUV planes (see the module docstring)."""
+
+
+def as_rgb(image: PoseImage) -> NDArray[np.uint8]:
+    """``image`` as an ``(H, W, 3)`` uint8 RGB array (converting YUV planes)."""
+    return image.to_rgb() if isinstance(image, YuvImage) else image
 
 
 @dataclass(frozen=True)
@@ -66,4 +82,4 @@ class PoseBackend(Protocol):
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None: ...
 
-    def __call__(self, image: NDArray[np.uint8], t_s: float) -> PoseFrame: ...
+    def __call__(self, image: PoseImage, t_s: float) -> PoseFrame: ...

@@ -19,10 +19,9 @@ from types import TracebackType
 from typing import Any, Self
 
 import numpy as np
-from numpy.typing import NDArray
 
 from formcam.backends._native_log import native_stderr_to_log
-from formcam.backends.base import BackendInfo, PoseFrame
+from formcam.backends.base import BackendInfo, PoseFrame, PoseImage, as_rgb
 from formcam.errors import ConfigError, ModelError
 from formcam.models import MODEL_SIZES, model_path
 from formcam.series import BLAZEPOSE_KEYPOINTS
@@ -101,10 +100,12 @@ class MediaPipeBackend:
             self._landmarker.close()
             self._landmarker = None
 
-    def __call__(self, image: NDArray[np.uint8], t_s: float) -> PoseFrame:
-        """Detect people in an RGB ``(H, W, 3)`` uint8 frame shown at ``t_s`` seconds."""
+    def __call__(self, image: PoseImage, t_s: float) -> PoseFrame:
+        """Detect people in an RGB ``(H, W, 3)`` uint8 frame (or YUV planes, converted here)
+        shown at ``t_s`` seconds."""
         if self._landmarker is None:
             raise RuntimeError("MediaPipeBackend must be used inside a `with` block")
+        image = as_rgb(image)
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
         import mediapipe as mp

@@ -13,9 +13,8 @@ from types import TracebackType
 from typing import Self
 
 import numpy as np
-from numpy.typing import NDArray
 
-from formcam.backends.base import BackendInfo, PoseFrame
+from formcam.backends.base import BackendInfo, PoseFrame, PoseImage
 from formcam.series import PoseSeries, load_keypoints
 
 
@@ -41,7 +40,7 @@ class ReplayBackend:
                  tb: TracebackType | None) -> None:
         return None
 
-    def __call__(self, image: NDArray[np.uint8], t_s: float) -> PoseFrame:
+    def __call__(self, image: PoseImage, t_s: float) -> PoseFrame:
         s = self.series
         k = len(s.keypoints)
         if s.n_frames == 0:

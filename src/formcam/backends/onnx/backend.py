@@ -79,9 +79,8 @@ from types import TracebackType
 from typing import Any, Self
 
 import numpy as np
-from numpy.typing import NDArray
 
-from formcam.backends.base import BackendInfo, PoseFrame
+from formcam.backends.base import BackendInfo, PoseFrame, PoseImage
 from formcam.backends.onnx.detector import DEFAULT_NMS_IOU, PoseDetector
 from formcam.backends.onnx.landmarks import N_BODY, LandmarkModel, LandmarkResult
 from formcam.backends.onnx.paths import DETECTOR_FILE, landmark_file, onnx_model_path
@@ -90,6 +89,7 @@ from formcam.backends.onnx.smoothing import LandmarkSmoother
 from formcam.errors import ConfigError, ModelError
 from formcam.models import MODEL_SIZES
 from formcam.series import BLAZEPOSE_KEYPOINTS
+from formcam.yuv import YuvImage
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +207,9 @@ class OnnxBackend:
     Sessions and tracking state belong to the instance; use one instance per video.
     """
 
+    accepts_yuv = True
+    """It crops :class:`~formcam.yuv.YuvImage` planes itself (no whole-frame RGB conversion)."""
+
     def __init__(self, options: OnnxOptions | None = None) -> None:
         self.options = options or OnnxOptions()
         self._detector: PoseDetector | None = None
@@ -261,15 +264,17 @@ class OnnxBackend:
         """Whether output landmarks are smoothed over time (see :class:`OnnxOptions`)."""
         return self.options.num_poses == 1 if self.options.smooth is None else self.options.smooth
 
-    def __call__(self, image: NDArray[np.uint8], t_s: float) -> PoseFrame:
-        """Detect people in an RGB ``(H, W, 3)`` uint8 frame shown at ``t_s`` seconds.
+    def __call__(self, image: PoseImage, t_s: float) -> PoseFrame:
+        """Detect people in an RGB ``(H, W, 3)`` uint8 frame, or its YUV planes, shown at ``t_s`` s.
 
         Frames must come in display order (tracking is by frame order); ``t_s`` times
-        the detector schedule (``detect_interval_s``) and the smoothing filter.
+        the detector schedule (``detect_interval_s``) and the smoothing filter. YUV planes
+        are cropped without converting the whole frame (:attr:`accepts_yuv`).
         """
         if self._detector is None or self._landmarks is None:
             raise RuntimeError("OnnxBackend must be used inside a `with` block")
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        if not isinstance(image, YuvImage) and (image.ndim != 3 or image.shape[2] != 3
+                                                or image.dtype != np.uint8):
             raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
         opts = self.options
         rois = associate(self._tracked, [], opts.min_tracking_confidence)

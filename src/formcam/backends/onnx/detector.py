@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from formcam.backends.base import PoseImage
 from formcam.backends.onnx.anchors import INPUT_SIZE, N_ANCHORS, ssd_anchors
 from formcam.backends.onnx.roi import Roi, crop, crop_to_image, roi_from_alignment
 
@@ -60,7 +61,7 @@ def letterbox_roi(width: int, height: int) -> Roi:
     return Roi(width / 2.0, height / 2.0, side, side, 0.0)
 
 
-def detector_input(image: NDArray[np.uint8]) -> tuple[NDArray[np.float32], Roi]:
+def detector_input(image: PoseImage) -> tuple[NDArray[np.float32], Roi]:
     """``(1, 224, 224, 3)`` float32 tensor in [-1, 1] of a whole RGB frame, and its letterbox ROI."""
     roi = letterbox_roi(image.shape[1], image.shape[0])
     pixels = crop(image, roi, INPUT_SIZE, replicate=False)
@@ -146,7 +147,7 @@ class PoseDetector:
         self.min_score = min_score
         self.nms_iou = nms_iou
 
-    def __call__(self, image: NDArray[np.uint8]) -> Detections:
+    def __call__(self, image: PoseImage) -> Detections:
         """Detect people in an ``(H, W, 3)`` uint8 RGB frame; boxes and keypoints in its pixels."""
         tensor, roi = detector_input(image)
         raw_boxes, raw_scores = self._session.run(["boxes", "scores"], {"image": tensor})

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from formcam.backends.base import PoseImage
 from formcam.backends.onnx.roi import Roi, crop, crop_to_image, roi_from_alignment
 
 INPUT_SIZE = 256
@@ -52,7 +53,7 @@ class LandmarkResult:
     next_roi: Roi
 
 
-def landmark_input(image: NDArray[np.uint8], roi: Roi) -> NDArray[np.float32]:
+def landmark_input(image: PoseImage, roi: Roi) -> NDArray[np.float32]:
     """``(1, 256, 256, 3)`` float32 tensor in [0, 1] of ``roi`` in an RGB frame."""
     pixels = crop(image, roi, INPUT_SIZE, replicate=True)
     return (pixels.astype(np.float32) * np.float32(1.0 / 255.0))[None]
@@ -122,7 +123,7 @@ class LandmarkModel:
     def __init__(self, session: Any) -> None:
         self._session = session
 
-    def __call__(self, image: NDArray[np.uint8], roi: Roi) -> LandmarkResult:
+    def __call__(self, image: PoseImage, roi: Roi) -> LandmarkResult:
         """Landmarks of the person in ``roi`` of an ``(H, W, 3)`` uint8 RGB frame."""
         raw, presence, heatmap = self._session.run(["landmarks", "presence", "heatmap"],
                                                    {"image": landmark_input(image, roi)})

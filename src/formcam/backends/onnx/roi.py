@@ -24,6 +24,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from formcam.backends.base import PoseImage
+from formcam.yuv import YuvImage
+
 ROI_SCALE = 1.25
 """MediaPipe's expansion of the pose rectangle (pose_detection_to_roi, RectTransformation)."""
 
@@ -62,12 +65,15 @@ def crop_matrix(roi: Roi, size: int) -> NDArray[np.float64]:
     return np.asarray(cv2.getPerspectiveTransform(roi.corners(), dst), dtype=np.float64)
 
 
-def crop(image: NDArray[np.uint8], roi: Roi, size: int, *, replicate: bool) -> NDArray[np.uint8]:
-    """Resample ``roi`` of an ``(H, W, 3)`` uint8 image into ``(size, size, 3)`` uint8.
+def crop(image: PoseImage, roi: Roi, size: int, *, replicate: bool) -> NDArray[np.uint8]:
+    """Resample ``roi`` of an ``(H, W, 3)`` uint8 RGB image into ``(size, size, 3)`` uint8 RGB.
 
     ``replicate`` selects ``BORDER_REPLICATE`` (MediaPipe's landmark model) rather
-    than a zero border (its detector).
+    than a zero border (its detector). YUV planes are resampled plane by plane and
+    only the crop is converted (:meth:`formcam.yuv.YuvImage.warp`).
     """
+    if isinstance(image, YuvImage):
+        return image.warp(crop_matrix(roi, size), size, replicate=replicate)
     border = cv2.BORDER_REPLICATE if replicate else cv2.BORDER_CONSTANT
     out = cv2.warpPerspective(image, crop_matrix(roi, size), (size, size), flags=cv2.INTER_LINEAR,
                               borderMode=border, borderValue=(0, 0, 0))
