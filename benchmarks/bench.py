@@ -431,16 +431,17 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
     def find(clip: str = base, **kw: Any) -> dict[str, Any] | None:
         return next((r for r in ok if r["clip"] == clip and all(r.get(k) == v for k, v in kw.items())), None)
 
+    def model_row(r: dict[str, Any], *, clip: str = base, busy: int | None = None) -> dict[str, Any] | None:
+        """The model-only row on ``clip`` with ``r``'s backend, model, num_poses and SETTINGS."""
+        return find(clip, kind="model", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
+                    busy=busy, **{k: r.get(k) for k in SETTINGS})
+
     print("\nratios (targets: analyze/pose-only >= 0.90, analyze/naive >= 1.5, x real >= 1, memory <= 1.10)")
     naive_full = find(kind="naive", model="full")
     for r in ok:
         if r["kind"] not in ("pose_stage", "analyze") or r["clip"] != base or r.get("render"):
             continue
-        same: dict[str, Any] = {k: r.get(k) for k in SETTINGS}
-        model_only = find(kind="model", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
-                          busy=None, **same)
-        loaded = find(kind="model", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
-                      busy=BUSY, **same)
+        model_only, loaded = model_row(r), model_row(r, busy=BUSY)
         text = f"  {label(r):50s}"
         if model_only and not r.get("max_fps"):  # max_fps runs the model on fewer frames than counted
             text += f" /pose-only {r['fps'] / model_only['fps']:.2f}"
@@ -452,11 +453,10 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
         print(text)
     for r in ok:
         if r.get("memory"):
-            same = {k: r.get(k) for k in SETTINGS}
+            same: dict[str, Any] = {k: r.get(k) for k in SETTINGS}
             short = find(kind="analyze", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
                          render=None, max_fps=None, **same)
-            model_only = find(kind="model", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
-                              busy=None, **same)
+            model_only = model_row(r)
             if model_only:
                 print(f"  {label(r)} on the 60 s clip: /pose-only {r['fps'] / model_only['fps']:.2f}  "
                       f"x real {r['fps'] / fps_of[r['clip']]:.2f}")
@@ -470,16 +470,13 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
             if rgb:
                 print(f"  {label(r)} on {Path(r['clip']).stem}: / rgb-frames = {r['fps'] / rgb['fps']:.2f}")
         if r["kind"] == "pose_stage" and r["clip"] != base:
-            model_only = find(clip=r["clip"], kind="model", backend=r["backend"], model=r["model"],
-                              num_poses=r["num_poses"], busy=None)
+            model_only = model_row(r, clip=r["clip"])
             if model_only:
                 print(f"  {label(r)} on {Path(r['clip']).stem}: /pose-only "
                       f"{r['fps'] / model_only['fps']:.2f}  x real {r['fps'] / fps_of[r['clip']]:.2f}")
     for r in ok:
         if r["kind"] == "model" and r.get("busy"):
-            same = {k: r.get(k) for k in SETTINGS}
-            idle = find(kind="model", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
-                        busy=None, **same)
+            idle = model_row(r)
             if idle:
                 print(f"  {label(r)}: with {r['busy']} other core(s) busy / idle = "
                       f"{r['fps'] / idle['fps']:.2f} (the ceiling of /pose-only while decoding runs beside)")

@@ -175,8 +175,8 @@ class FrameReader:
             near-uniform spacing, true timestamps (variable frame rate stays exact).
         select: yield only frames whose ``t_s`` (seconds) it accepts (None: all).
         yuv: give 8-bit 4:2:0 frames as :class:`~formcam.yuv.YuvImage` planes instead of
-            converting them to RGB (for a pose backend that crops them itself: see
-            :attr:`formcam.backends.base.PoseBackend.accepts_yuv`); other formats stay RGB.
+            converting them to RGB (for a pose backend that crops them itself, one with
+            ``accepts_yuv``: see :mod:`formcam.backends.base`); other formats stay RGB.
     """
 
     def __init__(self, path: str | Path, *, max_frames: int | None = None, start_s: float = 0.0,

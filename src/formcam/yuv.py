@@ -122,10 +122,11 @@ class YuvImage:
         on the RGB frame; outside the picture black (``replicate=False``) or the edge pixels."""
         hs, ws = self.y.shape
         to_out = np.asarray(matrix, dtype=np.float64) @ stored_to_display(self.rotation_cw, ws, hs)
+        chroma_to_out = to_out @ _CHROMA_TO_LUMA
         black = 0.0 if self.full_range else 16.0
         planes = [self._warp_plane(self.y, to_out, size, replicate, black),
-                  self._warp_plane(self.u, to_out @ _CHROMA_TO_LUMA, size, replicate, 128.0),
-                  self._warp_plane(self.v, to_out @ _CHROMA_TO_LUMA, size, replicate, 128.0)]
+                  self._warp_plane(self.u, chroma_to_out, size, replicate, 128.0),
+                  self._warp_plane(self.v, chroma_to_out, size, replicate, 128.0)]
         return self._to_rgb(np.asarray(cv2.merge(planes), dtype=np.uint8))
 
     def to_rgb(self) -> NDArray[np.uint8]:
