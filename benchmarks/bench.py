@@ -259,6 +259,8 @@ def _options(spec: dict[str, Any]) -> Any:
         kwargs["render_video"] = bool(spec.get("render"))
     if spec.get("max_fps"):
         kwargs["max_fps"] = spec["max_fps"]
+    if spec.get("report_only"):  # keypoints.npz + report.json: what `formcam batch` writes by default
+        kwargs["outputs"] = False
     return AnalyzeOptions(**kwargs)
 
 
@@ -351,7 +353,8 @@ def plan(clips: dict[int, Path], real: Path | None, *, quick: bool, frames: int,
                 specs.append({"kind": "model", "frames": frames, "busy": BUSY, **base})
                 if loops:
                     specs += [{"kind": "loop", **base}, {"kind": "loop_prefetch", **base}]
-                specs += [{"kind": "pose_stage", **base}, {"kind": "analyze", **base}]
+                specs += [{"kind": "pose_stage", **base}, {"kind": "analyze", **base},
+                          {"kind": "analyze", "report_only": True, **base}]
                 if "render_video" in fields and n == 3:
                     specs.append({"kind": "analyze", "render": True, **base})
                 if "max_fps" in fields and n == 3 and model == "full":
@@ -363,7 +366,7 @@ def plan(clips: dict[int, Path], real: Path | None, *, quick: bool, frames: int,
                     **settings("onnx", **override)}
             specs += [{"kind": "model", "frames": frames, **base}, {"kind": "pose_stage", **base}]
             if model == "full":
-                specs.append({"kind": "analyze", **base})
+                specs += [{"kind": "analyze", **base}, {"kind": "analyze", "report_only": True, **base}]
     for model in models:
         specs.append({"kind": "naive", "clip": clip, "backend": "mediapipe", "model": model, "num_poses": 1})
     for backend, model, n in (("mediapipe", "full", 3), ("onnx", models[0], 1), ("onnx", "full", 3)):
@@ -399,7 +402,8 @@ def label(r: dict[str, Any]) -> str:
         if r["num_poses"] > 1:  # with one pose the detector runs only until someone is tracked
             interval = r["detect_interval_s"]
             parts.append(f"det{interval:g}s" if interval else "det-every")
-    for key, text in (("render", "+video"), ("max_fps", "max_fps={:g}"), ("busy", "+busy")):
+    for key, text in (("render", "+video"), ("report_only", "report-only"), ("max_fps", "max_fps={:g}"),
+                      ("busy", "+busy")):
         if r.get(key):
             parts.append(text.format(r[key]))
     if "yuv" in r:
@@ -455,7 +459,7 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
         if r.get("memory"):
             same: dict[str, Any] = {k: r.get(k) for k in SETTINGS}
             short = find(kind="analyze", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
-                         render=None, max_fps=None, **same)
+                         render=None, max_fps=None, report_only=None, **same)
             model_only = model_row(r)
             if model_only:
                 print(f"  {label(r)} on the 60 s clip: /pose-only {r['fps'] / model_only['fps']:.2f}  "

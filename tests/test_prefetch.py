@@ -1,8 +1,10 @@
-"""The background-thread prefetcher: order, bound, errors, early stop."""
+"""The background-thread prefetcher: order, bound, errors, early stop, priority."""
 
 from __future__ import annotations
 
 import gc
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from formcam.prefetch import Prefetcher, prefetch
+from formcam.prefetch import MAX_NICE, Prefetcher, lower_thread_priority, prefetch
 from formcam.video import FrameReader
 
 
@@ -137,3 +139,40 @@ def test_frame_reader_through_prefetch() -> None:
 def test_bad_maxsize() -> None:
     with pytest.raises(ValueError, match="maxsize"):
         prefetch([1], maxsize=0)
+
+
+def _thread_nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def _nices_seen(nice: int) -> tuple[list[int], list[int]]:
+    """Nice values of the producer thread and of a thread it starts (as FFmpeg starts decoder threads)."""
+    producer: list[int] = []
+    child: list[int] = []
+
+    def source() -> Iterator[int]:
+        producer.append(_thread_nice())
+        t = threading.Thread(target=lambda: child.append(_thread_nice()))
+        t.start()
+        t.join()
+        yield 1
+
+    with prefetch(source(), nice=nice) as items:
+        assert list(items) == [1]
+    return producer, child
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_nice_lowers_the_producer_and_its_threads_only() -> None:
+    mine = _thread_nice()
+    producer, child = _nices_seen(3)
+    assert producer == [min(MAX_NICE, mine + 3)]
+    assert child == producer  # inherited by threads the producer starts
+    assert _thread_nice() == mine  # the consumer keeps its priority
+    assert _nices_seen(0) == ([mine], [mine])
+
+
+def test_negative_nice_is_refused() -> None:
+    with pytest.raises(ValueError, match="nice"):
+        prefetch([1], nice=-1)
+    assert lower_thread_priority(0) is False

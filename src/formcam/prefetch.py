@@ -23,12 +23,20 @@ Guarantees:
   collection, or when the consumer stops early) stops the thread and closes
   the source if it has a ``close()`` method (a generator or a
   :class:`~formcam.video.FrameReader`).
+
+``nice`` lowers the producer thread's scheduling priority (Linux, where nice
+values are per thread; threads it starts, such as FFmpeg's decoder threads,
+inherit it). The consumer is usually the critical path: when the producer's
+threads and the consumer compete for a core, the consumer then wins it, and the
+producer uses the time the consumer leaves (see :func:`lower_thread_priority`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from types import TracebackType
@@ -40,6 +48,29 @@ T = TypeVar("T")
 
 _POLL_S = 0.05
 """How often a producer blocked on a full queue checks whether it should stop."""
+MAX_NICE = 19
+"""The lowest priority a Linux thread can have."""
+
+
+def lower_thread_priority(nice: int) -> bool:
+    """Lower the calling thread's priority by ``nice`` steps (up to :data:`MAX_NICE`).
+
+    Only on Linux, where nice values belong to threads and threads started
+    afterwards by this one inherit them; elsewhere (a per-process value on macOS,
+    none on Windows) nothing is changed. An unprivileged process may always lower
+    a priority, never raise it again, which is why only a worker thread that ends
+    with its task should call this. Returns whether the priority was changed.
+    """
+    if nice <= 0 or not sys.platform.startswith("linux"):
+        return False
+    tid = threading.get_native_id()
+    try:
+        now = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, min(MAX_NICE, now + nice))
+    except OSError as exc:  # e.g. a sandbox that forbids it: decoding still works, only unprioritised
+        log.debug("could not lower the priority of thread %d: %s", tid, exc)
+        return False
+    return True
 
 
 class _End:
@@ -53,12 +84,14 @@ class _Failure:
         self.exc = exc
 
 
-def _produce(source: Iterable[T], q: queue.Queue[T | _End | _Failure], stop: threading.Event) -> None:
+def _produce(source: Iterable[T], q: queue.Queue[T | _End | _Failure], stop: threading.Event,
+             nice: int = 0) -> None:
     """Thread body: iterate ``source`` into ``q`` until exhausted, failed or stopped.
 
     It holds no reference to the :class:`Prefetcher`, so an abandoned prefetcher
     can be garbage collected (which stops this thread).
     """
+    lower_thread_priority(nice)
     item: T | _End | _Failure = _End()
     try:
         for value in source:
@@ -90,14 +123,17 @@ def _put(q: queue.Queue[T | _End | _Failure], item: T | _End | _Failure, stop: t
 class Prefetcher(Generic[T]):
     """Iterator over a source that a background thread reads ahead; see :func:`prefetch`."""
 
-    def __init__(self, source: Iterable[T], *, maxsize: int = 8, name: str = "formcam-prefetch") -> None:
+    def __init__(self, source: Iterable[T], *, maxsize: int = 8, name: str = "formcam-prefetch",
+                 nice: int = 0) -> None:
         if maxsize < 1:
             raise ValueError(f"expected maxsize >= 1, got {maxsize}")
+        if nice < 0:
+            raise ValueError(f"expected nice >= 0 (a lower priority only), got {nice}")
         self.maxsize = maxsize
         self._queue: queue.Queue[T | _End | _Failure] = queue.Queue(maxsize=maxsize)
         self._stop = threading.Event()
         self._done = False
-        self._thread = threading.Thread(target=_produce, args=(source, self._queue, self._stop),
+        self._thread = threading.Thread(target=_produce, args=(source, self._queue, self._stop, nice),
                                         name=name, daemon=True)
         self._thread.start()
 
@@ -151,10 +187,15 @@ class Prefetcher(Generic[T]):
             stop.set()
 
 
-def prefetch(iterable: Iterable[T], *, maxsize: int = 8) -> Prefetcher[T]:
+def prefetch(iterable: Iterable[T], *, maxsize: int = 8, nice: int = 0) -> Prefetcher[T]:
     """Iterate ``iterable`` in a background thread, up to ``maxsize`` items ahead.
+
+    ``nice`` (>= 0): lower the producer thread's priority by this many steps (Linux
+    only; see the module docstring). The iteration of ``iterable`` starts in that
+    thread, so a :class:`~formcam.video.FrameReader` opens its decoder there and
+    FFmpeg's decoder threads inherit the priority.
 
     Returns a :class:`Prefetcher`: an iterator and context manager. Use it in a
     ``with`` block (or call ``close()``) when the loop may stop early.
     """
-    return Prefetcher(iterable, maxsize=maxsize)
+    return Prefetcher(iterable, maxsize=maxsize, nice=nice)
