@@ -15,7 +15,7 @@ from pathlib import Path
 
 from formcam import __version__
 from formcam.errors import FormcamError
-from formcam.models import MODEL_SIZES
+from formcam.models import BACKENDS, MODEL_SIZES
 
 log = logging.getLogger("formcam")
 
@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--out", type=Path, metavar="DIR",
                    help="output folder (default: formcam_out/<video name>)")
     a.add_argument("--model", choices=MODEL_SIZES, default="full", help="pose model size (default full)")
-    a.add_argument("--backend", choices=("mediapipe", "onnx"), default="mediapipe",
+    a.add_argument("--backend", choices=BACKENDS, default="mediapipe",
                    help="pose runtime: MediaPipe Tasks (default) or ONNX Runtime (same BlazePose models)")
     a.add_argument("--person", default="auto", metavar="SPEC",
                    help="who is the runner: auto (default), a rank N (1 = best candidate), "
@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--ray-address", default=None, metavar="ADDR",
                    help="Ray cluster address (default: start a local Ray)")
     b.add_argument("--model", choices=MODEL_SIZES, default=None)
-    b.add_argument("--backend", choices=("mediapipe", "onnx"), default=None,
+    b.add_argument("--backend", choices=BACKENDS, default=None,
                    help="pose runtime (default mediapipe); onnx is faster on CPUs")
     b.add_argument("--detect-interval", default=None, metavar="S", help=_DETECT_HELP)
     b.add_argument("--view", choices=("auto", "side", "rear", "front"), default=None)

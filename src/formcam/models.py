@@ -19,6 +19,9 @@ from pathlib import Path
 from formcam.errors import ModelError
 
 MODEL_SIZES: tuple[str, ...] = ("lite", "full", "heavy")
+BACKENDS: tuple[str, ...] = ("mediapipe", "onnx")
+"""Pose runtimes (:func:`formcam.backends.create_backend`); here, beside the model sizes, so that
+the CLI and the batch settings can list them without importing a runtime or OpenCV."""
 
 
 def model_dirs() -> list[Path]:

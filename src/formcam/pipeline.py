@@ -93,8 +93,10 @@ DECODE_NICE = 10
 """Priority steps by which the decoding thread (and FFmpeg's decoder threads it starts) yields
 to the pose model on Linux (:func:`formcam.prefetch.lower_thread_priority`). The model is the
 critical path; with equal priorities the scheduler gave decoder threads part of its core. On the
-2-core reference machine, decode + ONNX pose over a 1080p60 clip, ten back-to-back pairs:
-median +6.6 % frames/s at 10 (+4.2 % at 5). The decoder still gets every cycle the model
+2-core reference machine, :func:`estimate_pose` over a 1080p60 clip in back-to-back pairs
+(this value against 0): ONNX full, one pose, median 1.11x frames/s (8 pairs, 0.90-1.16);
+MediaPipe full, three poses (a slower model, little contention), 1.01x (4 pairs). A bare
+decode + pose loop: 1.07x at 10, 1.04x at 5. The decoder still gets every cycle the model
 leaves, so it keeps ahead unless other programs load the machine."""
 
 YUV_MIN_PIXELS = 1920 * 1080

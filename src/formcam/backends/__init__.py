@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from formcam.backends.base import BackendInfo, PoseBackend, PoseFrame
 from formcam.errors import ConfigError
-
-BACKENDS: tuple[str, ...] = ("mediapipe", "onnx")
+from formcam.models import BACKENDS
 
 
 def create_backend(name: str = "mediapipe", *, model: str = "full", num_poses: int = 3,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from formcam.errors import ConfigError
+from formcam.models import BACKENDS, MODEL_SIZES
 
 VIDEO_PATTERNS: tuple[str, ...] = ("*.mp4", "*.mov", "*.m4v", "*.avi", "*.webm", "*.mkv")
 CONFIG_NAME = "formcam.toml"
@@ -25,8 +26,7 @@ _CONFIG_TYPES: dict[str, tuple[type, ...]] = {
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "view": ("auto", "side", "rear", "front"), "setting": ("auto", "treadmill", "overground"),
-    "direction": ("auto", "right", "left", "away", "toward"), "model": ("lite", "full", "heavy"),
-    "backend": ("mediapipe", "onnx"),
+    "direction": ("auto", "right", "left", "away", "toward"), "model": MODEL_SIZES, "backend": BACKENDS,
 }
 
 
