@@ -16,11 +16,20 @@ Conventions:
   formcam would otherwise produce, and every matrix given to :meth:`YuvImage.warp` maps
   display pixels (centres at integer coordinates, as OpenCV) to output pixels.
 * A chroma sample covers a 2 x 2 block of luma pixels and sits at its centre
-  (``x = 2 xc + 0.5``), which matches FFmpeg swscale's conversion of these frames.
+  (``x = 2 xc + 0.5``); crops interpolate it there.
 * ``matrix`` names the YUV -> RGB coefficients (``bt601``, ``bt709``, ``bt2020``,
   ``smpte240m``, ``fcc``); ``full_range`` is JPEG range (0-255) rather than video range
   (Y 16-235, chroma 16-240). Measured against swscale's RGB on four clips (BT.601 and
   BT.709, landscape and portrait): mean absolute difference 1.1-1.2 levels, at most 3.
+  The difference is swscale's, not an error of the coefficients: its unscaled x86 path
+  (formcam's RGB frames) repeats each chroma sample over its block and rounds each
+  fixed-point product down (13-bit coefficients, ``pmulhw``), so its R and B lie about
+  1 level and G 1.5 levels below the exact conversion; emulating that integer arithmetic
+  reproduced its output bit for bit on three clips. Subtracting that bias from the crops
+  brought them to 0.4-0.5 levels of the RGB path's, yet the pose keypoints hardly moved
+  (median 0.68 -> 0.64 px from the RGB path's on the parity phantom): the models amplify
+  sub-level input differences, so only bit-identical crops (swscale on each crop's region:
+  exact, but slower than converting whole 1080p frames) would give identical keypoints.
 """
 
 from __future__ import annotations
