@@ -42,6 +42,7 @@ and cadence are checked against hand counts in tests/test_real_clips.py.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -259,7 +260,8 @@ def _midstance_contacts(series: PoseSeries, contact_ms_range: tuple[float, float
         return None
     diffs = [pt(series, f"left_{p}")[:, 1] - pt(series, f"right_{p}")[:, 1]
              for p in ("ankle", "heel", "foot_index", "knee")]
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():  # frames where every foot point is missing: NaN, filled below
+        warnings.simplefilter("ignore", RuntimeWarning)
         d = np.nanmean(np.stack(diffs), axis=0)
     d = fill_nan(np.where(np.isfinite(d), d, np.nan))
     if not np.isfinite(d).all():
