@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from formcam.analysis import Analysis, analyze_series
-from formcam.backends import create_backend
+from formcam.backends import check_detect_interval, create_backend
 from formcam.cues import disclaimer
 from formcam.errors import ConfigError, FormcamError, NoRunnerError
 from formcam.hashing import file_sha256
@@ -155,10 +155,7 @@ class AnalyzeOptions:
     def __post_init__(self) -> None:
         parse_max_fps(self.max_fps)
         parse_detect_interval(self.detect_interval_s)
-        if self.detect_interval_s and self.backend != "onnx":
-            raise ConfigError(f"a person-detector interval applies to the onnx backend only: expected "
-                              f"backend 'onnx' with detect_interval_s={self.detect_interval_s:g}, "
-                              f"got {self.backend!r}")
+        check_detect_interval(self.backend, self.detect_interval_s)
         for name in ("view", "setting", "direction"):
             if getattr(self, name) == "auto":
                 object.__setattr__(self, name, None)

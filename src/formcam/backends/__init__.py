@@ -11,6 +11,19 @@ from formcam.errors import ConfigError
 from formcam.models import BACKENDS
 
 
+def check_detect_interval(backend: str, detect_interval_s: float) -> None:
+    """Refuse a person-detector interval for a backend other than ``onnx`` (MediaPipe Tasks
+    schedules its own detector and has no such setting).
+
+    Raises:
+        ConfigError: ``detect_interval_s`` is non-zero and ``backend`` is not ``"onnx"``.
+    """
+    if detect_interval_s and backend != "onnx":
+        raise ConfigError(f"a person-detector interval applies to the onnx backend only (MediaPipe "
+                          f"schedules its own detector): expected backend 'onnx' with "
+                          f"detect_interval_s={detect_interval_s:g}, got {backend!r}")
+
+
 def create_backend(name: str = "mediapipe", *, model: str = "full", num_poses: int = 3,
                    detect_interval_s: float = 0.0) -> PoseBackend:
     """Return an (unopened) backend; use it as a context manager.
@@ -23,10 +36,7 @@ def create_backend(name: str = "mediapipe", *, model: str = "full", num_poses: i
     if name == "mediapipe":
         from formcam.backends.mediapipe import MediaPipeBackend, MediaPipeOptions
 
-        if detect_interval_s:
-            raise ConfigError(f"a person-detector interval applies to the onnx backend only (MediaPipe "
-                              f"schedules its own detector): expected 0 with mediapipe, "
-                              f"got {detect_interval_s}")
+        check_detect_interval(name, detect_interval_s)
         return MediaPipeBackend(MediaPipeOptions(model=model, num_poses=num_poses))
     if name == "onnx":
         from formcam.backends.onnx import OnnxBackend, OnnxOptions
@@ -35,4 +45,4 @@ def create_backend(name: str = "mediapipe", *, model: str = "full", num_poses: i
     raise ConfigError(f"unknown backend: expected one of {BACKENDS}, got {name!r}")
 
 
-__all__ = ["BACKENDS", "BackendInfo", "PoseBackend", "PoseFrame", "create_backend"]
+__all__ = ["BACKENDS", "BackendInfo", "PoseBackend", "PoseFrame", "check_detect_interval", "create_backend"]

@@ -209,18 +209,15 @@ class OnnxBackend:
 
     accepts_yuv = True
     """It crops :class:`~formcam.yuv.YuvImage` planes itself (no whole-frame RGB conversion)."""
+    _tracked: list[Roi]
+    """ROIs of the people tracked into the next frame."""
 
     def __init__(self, options: OnnxOptions | None = None) -> None:
         self.options = options or OnnxOptions()
         self._detector: PoseDetector | None = None
         self._landmarks: LandmarkModel | None = None
-        self._tracked: list[Roi] = []
-        self._last_detect_s = -math.inf
-        self._lost = False
-        self._last_ms = -1
         self._smoother = LandmarkSmoother()
-        self.detector_runs = 0
-        """Frames on which the person detector ran (since the backend was opened)."""
+        self._reset_tracking()
 
     @property
     def info(self) -> BackendInfo:
@@ -239,9 +236,7 @@ class OnnxBackend:
         self._detector = PoseDetector(make_session(det_path, threads=threads, providers=providers),
                                       min_score=opts.min_detection_confidence, nms_iou=opts.nms_iou)
         self._landmarks = LandmarkModel(make_session(lm_path, threads=threads, providers=providers))
-        self._tracked, self._last_ms, self.detector_runs = [], -1, 0
-        self._last_detect_s, self._lost = -math.inf, False
-        self._smoother.reset()
+        self._reset_tracking()
         log.debug("opened ONNX BlazePose %s (%s, %s; %d threads, providers %s)", opts.model, det_path,
                   lm_path, threads, providers)
         return self
@@ -251,6 +246,16 @@ class OnnxBackend:
         self._detector = None
         self._landmarks = None
         self._tracked = []
+
+    def _reset_tracking(self) -> None:
+        """Forget every tracked person, the detector schedule and the smoothing filter."""
+        self._tracked = []
+        self._last_detect_s = -math.inf
+        self._lost = False
+        self._last_ms = -1
+        self._smoother.reset()
+        self.detector_runs = 0
+        """Frames on which the person detector ran (since the backend was opened)."""
 
     def _detection_due(self, t_s: float) -> bool:
         """Whether the person detector runs on the frame at ``t_s`` (fewer than ``num_poses`` tracked)."""
