@@ -92,6 +92,26 @@ def test_backend_and_detector_interval_settings_reach_the_analysis(tmp_path: Pat
         _options({"detect_interval_s": 0.5})
 
 
+def test_detector_interval_is_checked_against_each_videos_merged_backend(tmp_path: Path) -> None:
+    """``--detect-interval`` without ``--backend`` is valid where a folder file sets the onnx
+    backend, and refused (naming the video) where nothing does or a folder file says mediapipe."""
+    from formcam.batch.engine import make_jobs
+
+    root = tmp_path / "v"
+    (root / "lab" / "old").mkdir(parents=True)
+    for rel in ("lab/a.mp4", "lab/old/b.mp4"):
+        (root / rel).write_bytes(b"")
+    (root / "lab" / "formcam.toml").write_text('backend = "onnx"\n')
+    options = BatchOptions(settings={"detect_interval_s": 0.5})
+    jobs = make_jobs(root, tmp_path / "o", options)
+    assert [(j.rel, j.settings["backend"]) for j in jobs] == [("lab/a.mp4", "onnx"),
+                                                              ("lab/old/b.mp4", "onnx")]
+    (root / "lab" / "old" / "formcam.toml").write_text('backend = "mediapipe"\n')
+    with pytest.raises(ConfigError, match=r"^lab/old/b\.mp4: a person-detector interval applies to the onnx"):
+        make_jobs(root, tmp_path / "o", options)
+    assert len(make_jobs(root, tmp_path / "o", BatchOptions())) == 2  # no interval: any backend
+
+
 def test_batch_isolates_failures_and_resumes_without_pose_work(folder: Path, tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"

@@ -135,5 +135,10 @@ def test_detect_interval_needs_the_onnx_backend(tmp_path: Path, capsys: pytest.C
     assert main(["analyze", str(tmp_path / "x.mp4"), "--detect-interval", "0.5"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("formcam: error: a person-detector interval applies to the onnx backend only"), err
-    assert main(["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--detect-interval", "0.5"]) == 2
-    assert "add --backend onnx" in capsys.readouterr().err
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v" / "x.mp4").write_bytes(b"")  # discovery only: refused before any video is opened
+    assert main(["batch", str(tmp_path / "v"), "--out", str(tmp_path / "o"), "--detect-interval", "0.5"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("formcam: error: x.mp4: a person-detector interval applies to the onnx"), err
+    assert "add --backend onnx, or backend = \"onnx\" to a formcam.toml above it" in err
+    assert not (tmp_path / "o" / "summary.csv").exists()

@@ -190,8 +190,6 @@ def _cmd_batch(args: argparse.Namespace) -> int:
              ("rules", str(args.rules.resolve()) if args.rules else None),
              ("html", args.html or None), ("video", args.video or None))
     settings = {k: v for k, v in pairs if v is not None}
-    if settings.get("detect_interval_s") and args.backend != "onnx":
-        raise FormcamError("--detect-interval applies to the onnx backend only: add --backend onnx")
     options = BatchOptions(include=tuple(args.include or VIDEO_PATTERNS), exclude=tuple(args.exclude),
                            workers=args.workers, resume=args.resume, engine=args.engine,
                            ray_address=args.ray_address, settings=settings)

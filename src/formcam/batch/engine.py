@@ -20,7 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from formcam.batch.discover import VIDEO_PATTERNS, discover, settings_for
+from formcam.batch.discover import CONFIG_NAME, VIDEO_PATTERNS, discover, settings_for
 from formcam.batch.summary import error_row, write_summary, write_trend
 from formcam.batch.task import Job, Outcome, run_job
 from formcam.errors import ConfigError
@@ -107,10 +107,32 @@ def _ray(jobs: list[Job], address: str | None) -> Iterator[tuple[Job, Outcome]]:
 
 
 def make_jobs(root: Path, out: Path, options: BatchOptions) -> list[Job]:
+    """One job per video found, with the batch-wide settings overridden by its folders'
+    ``formcam.toml`` files.
+
+    Raises:
+        ConfigError: a folder file cannot be read, or a video's merged settings ask for a
+            person-detector interval without the onnx backend (before any video is analysed).
+    """
     rels = discover(root, include=options.include, exclude=options.exclude, skip=out)
-    return [Job(root=str(root), rel=rel.as_posix(), out=str(out),
+    jobs = [Job(root=str(root), rel=rel.as_posix(), out=str(out),
                 settings={**options.settings, **settings_for(root, rel)}, resume=options.resume)
             for rel in rels]
+    for job in jobs:
+        _check_settings(job)
+    return jobs
+
+
+def _check_settings(job: Job) -> None:
+    """Settings that are valid one by one but not together, refused with the video's name."""
+    from formcam.backends import check_detect_interval
+
+    interval = float(job.settings.get("detect_interval_s", 0.0))
+    try:
+        check_detect_interval(str(job.settings.get("backend", "mediapipe")), interval)
+    except ConfigError as exc:
+        raise ConfigError(f"{job.rel}: {exc}: add --backend onnx, or backend = \"onnx\" to a "
+                          f"{CONFIG_NAME} above it") from None
 
 
 def run_batch(root: str | Path, out: str | Path, options: BatchOptions | None = None, *,
