@@ -29,6 +29,7 @@ Usage::
     python benchmarks/bench.py --quick              # fewer configurations
     python benchmarks/bench.py --clip ../shared/videos/side_treadmill_01_portrait_60fps.mp4
     python benchmarks/bench.py --json results.json
+    python benchmarks/bench.py --quick --repeat 5 --only "onnx/full/P1" --only naive   # paired ratios
     python benchmarks/bench.py --frames 20 --only "model onnx/lite" --no-real   # smoke test
 """
 
@@ -40,6 +41,7 @@ import dataclasses
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -417,6 +419,33 @@ def clip_fps(path: str) -> float:
     return float(probe(path).fps)
 
 
+def combine(rounds: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One result per spec from ``rounds`` of the same plan: the median time, the highest peak
+    memory, and every round's frames/s under ``fps_rounds`` (for paired ratios, :func:`ratio`)."""
+    combined = []
+    for runs in zip(*rounds, strict=True):
+        good = [r for r in runs if "error" not in r]
+        if not good:
+            combined.append(runs[0])
+            continue
+        row = dict(good[0])
+        row["seconds"] = statistics.median(r["seconds"] for r in good)
+        row["peak_mb"] = max(r["peak_mb"] for r in good)
+        row["fps_rounds"] = [r["frames"] / r["seconds"] if "error" not in r else None for r in runs]
+        combined.append(row)
+    return combined
+
+
+def ratio(r: dict[str, Any], other: dict[str, Any]) -> str:
+    """``r``'s frames/s over ``other``'s; with several rounds, the median of the per-round ratios
+    (each round ran both rows close together in time) and their range."""
+    pairs = [a / b for a, b in zip(r.get("fps_rounds", []), other.get("fps_rounds", []), strict=False)
+             if a and b]
+    if len(pairs) < 2:
+        return f"{r['fps'] / other['fps']:.2f}"
+    return f"{statistics.median(pairs):.2f} [{min(pairs):.2f}-{max(pairs):.2f}]"
+
+
 def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
     fps_of = {p: clip_fps(p) for p in {r["clip"] for r in results}}
     print(f"\n{'measurement':52s} {'clip':>10s} {'frames':>6s} {'s':>7s} {'frames/s':>9s} {'x real':>7s} "
@@ -448,11 +477,11 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
         model_only, loaded = model_row(r), model_row(r, busy=BUSY)
         text = f"  {label(r):50s}"
         if model_only and not r.get("max_fps"):  # max_fps runs the model on fewer frames than counted
-            text += f" /pose-only {r['fps'] / model_only['fps']:.2f}"
+            text += f" /pose-only {ratio(r, model_only)}"
             if loaded:
-                text += f" (/pose-only+busy {r['fps'] / loaded['fps']:.2f})"
+                text += f" (/pose-only+busy {ratio(r, loaded)})"
         if naive_full:
-            text += f"  /naive(full) {r['fps'] / naive_full['fps']:.2f}"
+            text += f"  /naive(full) {ratio(r, naive_full)}"
         text += f"  x real {r['fps'] / fps_of[r['clip']]:.2f}"
         print(text)
     for r in ok:
@@ -462,7 +491,7 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
                          render=None, max_fps=None, report_only=None, **same)
             model_only = model_row(r)
             if model_only:
-                print(f"  {label(r)} on the 60 s clip: /pose-only {r['fps'] / model_only['fps']:.2f}  "
+                print(f"  {label(r)} on the 60 s clip: /pose-only {ratio(r, model_only)}  "
                       f"x real {r['fps'] / fps_of[r['clip']]:.2f}")
             if short:
                 print(f"  peak memory 60 s / 10 s, {label(r)}: {r['peak_mb']:.0f} / "
@@ -472,18 +501,18 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
             rgb = find(clip=r["clip"], kind="loop_prefetch", yuv=False, backend=r["backend"],
                        model=r["model"], num_poses=r["num_poses"])
             if rgb:
-                print(f"  {label(r)} on {Path(r['clip']).stem}: / rgb-frames = {r['fps'] / rgb['fps']:.2f}")
+                print(f"  {label(r)} on {Path(r['clip']).stem}: / rgb-frames = {ratio(r, rgb)}")
         if r["kind"] == "pose_stage" and r["clip"] != base:
             model_only = model_row(r, clip=r["clip"])
             if model_only:
                 print(f"  {label(r)} on {Path(r['clip']).stem}: /pose-only "
-                      f"{r['fps'] / model_only['fps']:.2f}  x real {r['fps'] / fps_of[r['clip']]:.2f}")
+                      f"{ratio(r, model_only)}  x real {r['fps'] / fps_of[r['clip']]:.2f}")
     for r in ok:
         if r["kind"] == "model" and r.get("busy"):
             idle = model_row(r)
             if idle:
                 print(f"  {label(r)}: with {r['busy']} other core(s) busy / idle = "
-                      f"{r['fps'] / idle['fps']:.2f} (the ceiling of /pose-only while decoding runs beside)")
+                      f"{ratio(r, idle)} (the ceiling of /pose-only while decoding runs beside)")
     print("\nONNX rows: tN = N intra-op threads; detXs = person detector every X s of video once someone "
           "is tracked (det-every: every frame, as MediaPipe)")
 
@@ -499,6 +528,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loops", action="store_true", help="also time bare decode + pose loops")
     parser.add_argument("--only", action="append", default=[], metavar="TEXT",
                         help="run only rows whose label contains TEXT (repeatable; e.g. a smoke test)")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="run the plan N times (every other round in reverse order); rows show the "
+                             "median time, ratios the median of the per-round ratios [and their range]")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -506,13 +538,20 @@ def main(argv: list[str] | None = None) -> int:
         return child_main(args.child)
     real = args.clip or (SHARED_CLIP if SHARED_CLIP.is_file() and not args.no_real else None)
     clips = make_clips(args.cache)
-    results = []
     specs = plan(clips, real, quick=args.quick, frames=args.frames, loops=args.loops)
     if args.only:
         specs = [s for s in specs if any(text in label(s) for text in args.only)]
-    for i, spec in enumerate(specs, 1):
-        print(f"[{i}/{len(specs)}] {label(spec)} {Path(spec['clip']).name}", flush=True)
-        results.append(run_child(spec))
+    if args.repeat < 1:
+        parser.error(f"--repeat: expected 1 or more, got {args.repeat}")
+    rounds = []
+    for k in range(args.repeat):
+        order = list(range(len(specs)))[:: -1 if k % 2 else 1]
+        got: dict[int, dict[str, Any]] = {}
+        for n, i in enumerate(order, 1):
+            print(f"[{k + 1}.{n}/{len(specs)}] {label(specs[i])} {Path(specs[i]['clip']).name}", flush=True)
+            got[i] = run_child(specs[i])
+        rounds.append([got[i] for i in range(len(specs))])
+    results = combine(rounds)
     report(results, clips)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
