@@ -203,10 +203,11 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: Progre
         if progress is not None:
             progress("pose", frame.index + 1, info.frame_count)
 
-    # decoding runs ahead in a thread (bounded queue) at a lower priority, overlapping the pose model
+    # decoding runs ahead in a thread (bounded queue) at a lower priority, overlapping the pose
+    # model; it starts before the model loads, so opening the decoder overlaps loading the model
     yuv = use_yuv_planes(backend, info.width, info.height)
-    with (backend, FrameReader(path, step=step, yuv=yuv) as reader,
-          prefetch(reader, nice=DECODE_NICE) as frames):
+    with (FrameReader(path, step=step, yuv=yuv) as reader, prefetch(reader, nice=DECODE_NICE) as frames,
+          backend):
         det = detect(frames, backend, width=info.width, height=info.height, fps=info.fps / step,
                      on_frame=tick)
     if step > 1:
