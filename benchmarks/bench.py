@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import itertools
 import json
 import os
 import resource
@@ -174,11 +175,12 @@ def measure(spec: dict[str, Any]) -> tuple[int, float]:
         return n, time.perf_counter() - t0
     if kind == "model":
         frames = _frames(clip, spec["frames"])
-        with _backend(spec) as backend, busy_cores(spec.get("busy", 0)):
-            for f in frames[:WARMUP]:
+        with (_backend(spec) as backend, busy_cores(spec.get("busy", 0)),
+              decoding_beside(clip, spec.get("decode", False)) as decoded):
+            for f, _ in zip(frames[:WARMUP], decoded, strict=False):  # decoding runs when timing starts
                 backend(f.image, f.t_s)
             t0 = time.perf_counter()
-            for f in frames[WARMUP:]:
+            for f, _ in zip(frames[WARMUP:], decoded, strict=False):
                 backend(f.image, f.t_s)
             return len(frames) - WARMUP, time.perf_counter() - t0
     if kind == "pose_stage":
@@ -219,6 +221,24 @@ def busy_cores(n: int) -> Iterator[None]:
         for proc in procs:
             proc.kill()
             proc.wait()
+
+
+@contextlib.contextmanager
+def decoding_beside(clip: str, on: bool) -> Iterator[Iterator[Any]]:
+    """With ``on``, the clip's frames decoded exactly as ``estimate_pose`` decodes them (a
+    :class:`~formcam.video.FrameReader` in a :func:`~formcam.prefetch.prefetch` thread at
+    :data:`~formcam.pipeline.DECODE_NICE`), one taken per model call and dropped: the ``+decode``
+    model rows, whose ratio to the idle model row is the ceiling of ``analyze/pose-only`` on this
+    machine. Otherwise an endless iterator that costs nothing."""
+    if not on:
+        yield itertools.repeat(None)
+        return
+    from formcam.pipeline import DECODE_NICE
+    from formcam.prefetch import prefetch
+    from formcam.video import FrameReader
+
+    with FrameReader(clip) as reader, prefetch(reader, nice=DECODE_NICE) as frames:
+        yield frames
 
 
 def naive(clip: str, model: str) -> tuple[int, float]:
@@ -353,6 +373,7 @@ def plan(clips: dict[int, Path], real: Path | None, *, quick: bool, frames: int,
                 base = {"clip": clip, "backend": backend, "model": model, "num_poses": n, **settings(backend)}
                 specs.append({"kind": "model", "frames": frames, **base})
                 specs.append({"kind": "model", "frames": frames, "busy": BUSY, **base})
+                specs.append({"kind": "model", "frames": frames, "decode": True, **base})
                 if loops:
                     specs += [{"kind": "loop", **base}, {"kind": "loop_prefetch", **base}]
                 specs += [{"kind": "pose_stage", **base}, {"kind": "analyze", **base},
@@ -405,7 +426,7 @@ def label(r: dict[str, Any]) -> str:
             interval = r["detect_interval_s"]
             parts.append(f"det{interval:g}s" if interval else "det-every")
     for key, text in (("render", "+video"), ("report_only", "report-only"), ("max_fps", "max_fps={:g}"),
-                      ("busy", "+busy")):
+                      ("busy", "+busy"), ("decode", "+decode")):
         if r.get(key):
             parts.append(text.format(r[key]))
     if "yuv" in r:
@@ -464,22 +485,24 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
     def find(clip: str = base, **kw: Any) -> dict[str, Any] | None:
         return next((r for r in ok if r["clip"] == clip and all(r.get(k) == v for k, v in kw.items())), None)
 
-    def model_row(r: dict[str, Any], *, clip: str = base, busy: int | None = None) -> dict[str, Any] | None:
+    def model_row(r: dict[str, Any], *, clip: str = base, busy: int | None = None,
+                  decode: bool | None = None) -> dict[str, Any] | None:
         """The model-only row on ``clip`` with ``r``'s backend, model, num_poses and SETTINGS."""
         return find(clip, kind="model", backend=r["backend"], model=r["model"], num_poses=r["num_poses"],
-                    busy=busy, **{k: r.get(k) for k in SETTINGS})
+                    busy=busy, decode=decode, **{k: r.get(k) for k in SETTINGS})
 
     print("\nratios (targets: analyze/pose-only >= 0.90, analyze/naive >= 1.5, x real >= 1, memory <= 1.10)")
     naive_full = find(kind="naive", model="full")
     for r in ok:
         if r["kind"] not in ("pose_stage", "analyze") or r["clip"] != base or r.get("render"):
             continue
-        model_only, loaded = model_row(r), model_row(r, busy=BUSY)
+        model_only, loaded, decoding = model_row(r), model_row(r, busy=BUSY), model_row(r, decode=True)
         text = f"  {label(r):50s}"
         if model_only and not r.get("max_fps"):  # max_fps runs the model on fewer frames than counted
             text += f" /pose-only {ratio(r, model_only)}"
-            if loaded:
-                text += f" (/pose-only+busy {ratio(r, loaded)})"
+            for name, other in (("+busy", loaded), ("+decode", decoding)):
+                if other:
+                    text += f" (/pose-only{name} {ratio(r, other)})"
         if naive_full:
             text += f"  /naive(full) {ratio(r, naive_full)}"
         text += f"  x real {r['fps'] / fps_of[r['clip']]:.2f}"
@@ -508,11 +531,12 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
                 print(f"  {label(r)} on {Path(r['clip']).stem}: /pose-only "
                       f"{ratio(r, model_only)}  x real {r['fps'] / fps_of[r['clip']]:.2f}")
     for r in ok:
-        if r["kind"] == "model" and r.get("busy"):
-            idle = model_row(r)
-            if idle:
-                print(f"  {label(r)}: with {r['busy']} other core(s) busy / idle = "
-                      f"{ratio(r, idle)} (the ceiling of /pose-only while decoding runs beside)")
+        idle = model_row(r) if r["kind"] == "model" else None
+        if idle and r.get("busy"):
+            print(f"  {label(r)}: with {r['busy']} other core(s) busy / idle = {ratio(r, idle)}")
+        if idle and r.get("decode"):
+            print(f"  {label(r)}: with the clip decoded beside as formcam does / idle = {ratio(r, idle)} "
+                  "(the ceiling of analyze/pose-only on this machine)")
     print("\nONNX rows: tN = N intra-op threads; detXs = person detector every X s of video once someone "
           "is tracked (det-every: every frame, as MediaPipe)")
 
