@@ -14,11 +14,15 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench.py"
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
+    """``benchmarks/bench.py`` as a module (it imports its sibling modules, as when run as a script)."""
     spec = importlib.util.spec_from_file_location("formcam_bench", BENCH)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCH.parent))
     return module
 
 

@@ -1,0 +1,227 @@
+"""The measurements of ``bench.py``; each runs in a fresh child process (``bench.py --child SPEC``)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import itertools
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+WARMUP = 5
+"""Model calls before timing starts (model-only rows)."""
+
+
+def _frames(clip: str, n: int | None) -> list[Any]:
+    from formcam.video import FrameReader
+
+    return list(FrameReader(clip, max_frames=n))
+
+
+def _backend(spec: dict[str, Any]) -> Any:
+    """The (unopened) backend of a spec; ONNX with the spec's exact threads and detector interval."""
+    from formcam.backends import create_backend
+
+    if spec["backend"] == "onnx":
+        from formcam.backends.onnx import OnnxBackend, OnnxOptions
+
+        return OnnxBackend(OnnxOptions(model=spec["model"], num_poses=spec["num_poses"],
+                                       threads=spec["threads"], detect_interval_s=spec["detect_interval_s"]))
+    return create_backend(spec["backend"], model=spec["model"], num_poses=spec["num_poses"])
+
+
+def onnx_defaults() -> dict[str, Any]:
+    """The ONNX backend's default ``threads`` and ``detect_interval_s`` on this machine."""
+    from formcam.backends.onnx import OnnxOptions
+    from formcam.backends.onnx.backend import default_threads
+
+    return {"threads": default_threads(), "detect_interval_s": OnnxOptions().detect_interval_s}
+
+
+def measure(spec: dict[str, Any]) -> tuple[int, float]:
+    """Run one measurement; return (frames, seconds)."""
+    kind, clip = spec["kind"], spec["clip"]
+    if kind in ("decode_pyav", "decode_pyav_prefetch"):
+        from formcam.prefetch import prefetch
+        from formcam.video import FrameReader
+
+        t0 = time.perf_counter()
+        reader = FrameReader(clip)
+        n = sum(1 for _ in (prefetch(reader) if kind.endswith("prefetch") else reader))
+        return n, time.perf_counter() - t0
+    if kind == "decode_cv2":
+        import cv2
+
+        cap, n = cv2.VideoCapture(clip), 0
+        t0 = time.perf_counter()
+        while cap.read()[0]:
+            n += 1
+        return n, time.perf_counter() - t0
+    if kind == "model":
+        frames = _frames(clip, spec["frames"])
+        with (_backend(spec) as backend, busy_cores(spec.get("busy", 0)),
+              decoding_beside(clip, spec.get("decode", False)) as decoded):
+            for f, _ in zip(frames[:WARMUP], decoded, strict=False):  # decoding runs when timing starts
+                backend(f.image, f.t_s)
+            t0 = time.perf_counter()
+            for f, _ in zip(frames[WARMUP:], decoded, strict=False):
+                backend(f.image, f.t_s)
+            return len(frames) - WARMUP, time.perf_counter() - t0
+    if kind == "pose_stage":
+        return pose_stage(spec)
+    if kind in ("loop", "loop_prefetch"):
+        from formcam.prefetch import prefetch
+        from formcam.video import FrameReader
+
+        with _backend(spec) as backend:
+            t0 = time.perf_counter()
+            reader = FrameReader(clip, yuv=bool(spec.get("yuv")))
+            n = 0
+            for f in prefetch(reader) if kind.endswith("prefetch") else reader:
+                backend(f.pixels, f.t_s)
+                n += 1
+            return n, time.perf_counter() - t0
+    if kind == "naive":
+        return naive(clip, spec["model"])
+    if kind == "analyze":
+        return analyze(spec)
+    raise SystemExit(f"unknown measurement {kind}")
+
+
+@contextlib.contextmanager
+def busy_cores(n: int) -> Iterator[None]:
+    """Keep ``n`` other processes spinning (a pure-Python loop: no memory traffic, no GIL
+    shared with this process) while the block runs.
+
+    The ``+busy`` model rows use it to measure what any work on the other cores (such as
+    decoding in formcam's prefetch thread) costs the model on this machine: on a 2-core VM
+    whose vCPUs share a physical core or a power budget, it is not zero.
+    """
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        time.sleep(0.2 if procs else 0.0)  # let them start spinning
+        yield
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def decoding_beside(clip: str, on: bool) -> Iterator[Iterator[Any]]:
+    """With ``on``, the clip's frames decoded exactly as ``estimate_pose`` decodes them (a
+    :class:`~formcam.video.FrameReader` in a :func:`~formcam.prefetch.prefetch` thread at
+    :data:`~formcam.pipeline.DECODE_NICE`), one taken per model call and dropped: the ``+decode``
+    model rows, whose ratio to the idle model row is the ceiling of ``analyze/pose-only`` on this
+    machine. Otherwise an endless iterator that costs nothing."""
+    if not on:
+        yield itertools.repeat(None)
+        return
+    from formcam.pipeline import DECODE_NICE
+    from formcam.prefetch import prefetch
+    from formcam.video import FrameReader
+
+    with FrameReader(clip) as reader, prefetch(reader, nice=DECODE_NICE) as frames:
+        yield frames
+
+
+def naive(clip: str, model: str) -> tuple[int, float]:
+    """The plain loop a first script would write: OpenCV read, MediaPipe per frame."""
+    import cv2
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    from formcam.models import model_path
+
+    opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(model_path(model))),
+                                        running_mode=vision.RunningMode.VIDEO)
+    cap = cv2.VideoCapture(clip)
+    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+    n = 0
+    with vision.PoseLandmarker.create_from_options(opts) as landmarker:
+        t0 = time.perf_counter()
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            landmarker.detect_for_video(image, int(n * 1000 / fps))
+            n += 1
+        return n, time.perf_counter() - t0
+
+
+def _options(spec: dict[str, Any]) -> Any:
+    """``AnalyzeOptions`` for a spec, as a user would set them (ONNX threads through
+    ``$FORMCAM_ONNX_THREADS``, the detector interval through ``detect_interval_s``)."""
+    from formcam.backends.onnx.backend import THREADS_ENV
+    from formcam.pipeline import AnalyzeOptions
+
+    kwargs = {"backend": spec["backend"], "model": spec["model"], "num_poses": spec["num_poses"]}
+    fields = {f.name for f in dataclasses.fields(AnalyzeOptions)}
+    if spec["backend"] == "onnx":
+        os.environ[THREADS_ENV] = str(spec["threads"])  # this child process only
+        kwargs["detect_interval_s"] = spec["detect_interval_s"]
+    if "render_video" in fields:
+        kwargs["render_video"] = bool(spec.get("render"))
+    if spec.get("max_fps"):
+        kwargs["max_fps"] = spec["max_fps"]
+    if spec.get("report_only"):  # keypoints.npz + report.json: what `formcam batch` writes by default
+        kwargs["outputs"] = False
+    return AnalyzeOptions(**kwargs)
+
+
+def pose_stage(spec: dict[str, Any]) -> tuple[int, float]:
+    """``formcam.pipeline.estimate_pose``: probe, decode, pose, runner selection (no analysis/outputs)."""
+    from formcam.pipeline import estimate_pose
+
+    options = _options(spec)
+    t0 = time.perf_counter()
+    _, meta = estimate_pose(spec["clip"], options)
+    return int(meta["input"]["frame_count"]), time.perf_counter() - t0
+
+
+def analyze(spec: dict[str, Any]) -> tuple[int, float]:
+    from formcam.pipeline import analyze_video
+
+    options = _options(spec)
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        result = analyze_video(spec["clip"], out, options)
+        seconds = time.perf_counter() - t0
+    return int(result.report["input"]["frame_count"]), seconds
+
+
+def child_main(spec_json: str) -> int:
+    import logging
+
+    logging.disable(logging.WARNING)
+    spec = json.loads(spec_json)
+    frames, seconds = measure(spec)
+    print(json.dumps({"frames": frames, "seconds": seconds, "peak_mb": peak_rss_mb(),
+                      "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
+    return 0
+
+
+def peak_rss_mb() -> float:
+    """This process's resident-set high-water mark in MB.
+
+    ``VmHWM`` from ``/proc/self/status`` where available: ``getrusage().ru_maxrss`` of a
+    child started by fork + exec never reports less than the parent's size at the fork
+    (Linux keeps the pre-exec high-water mark), so it cannot show a small child's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
