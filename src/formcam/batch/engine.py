@@ -22,7 +22,7 @@ from typing import Any
 
 from formcam.batch.discover import CONFIG_NAME, VIDEO_PATTERNS, discover, settings_for
 from formcam.batch.summary import error_row, write_summary, write_trend
-from formcam.batch.task import Job, Outcome, run_job
+from formcam.batch.task import Job, Outcome, pose_runtime, run_job
 from formcam.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -127,9 +127,8 @@ def _check_settings(job: Job) -> None:
     """Settings that are valid one by one but not together, refused with the video's name."""
     from formcam.backends import check_detect_interval
 
-    interval = float(job.settings.get("detect_interval_s", 0.0))
     try:
-        check_detect_interval(str(job.settings.get("backend", "mediapipe")), interval)
+        check_detect_interval(*pose_runtime(job.settings))
     except ConfigError as exc:
         raise ConfigError(f"{job.rel}: {exc}: add --backend onnx, or backend = \"onnx\" to a "
                           f"{CONFIG_NAME} above it") from None

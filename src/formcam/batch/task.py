@@ -59,13 +59,19 @@ def signature(sha256: str, settings: dict[str, Any]) -> dict[str, Any]:
     return {"input_sha256": sha256, "formcam_version": __version__, "settings": settings}
 
 
+def pose_runtime(settings: dict[str, Any]) -> tuple[str, float]:
+    """The pose backend and person-detector interval (s) of a video's merged settings, with
+    formcam's defaults (``mediapipe``, 0)."""
+    return str(settings.get("backend", "mediapipe")), float(settings.get("detect_interval_s", 0.0))
+
+
 def _options(settings: dict[str, Any]) -> Any:
     from formcam.pipeline import AnalyzeOptions
 
     height, max_fps = settings.get("height_cm"), settings.get("max_fps")
-    interval = float(settings.get("detect_interval_s", 0.0))
+    backend, interval = pose_runtime(settings)
     html, video = bool(settings.get("html", False)), bool(settings.get("video", False))
-    return AnalyzeOptions(backend=str(settings.get("backend", "mediapipe")), detect_interval_s=interval,
+    return AnalyzeOptions(backend=backend, detect_interval_s=interval,
                           model=str(settings.get("model", "full")), view=settings.get("view"),
                           setting=settings.get("setting"), direction=settings.get("direction"),
                           height_cm=float(height) if height is not None else None,
