@@ -68,7 +68,7 @@ def measure(spec: dict[str, Any]) -> tuple[int, float]:
     if kind == "model":
         frames = _frames(clip, spec["frames"])
         with (_backend(spec) as backend, busy_cores(spec.get("busy", 0)),
-              decoding_beside(clip, spec.get("decode", False)) as decoded):
+              decoding_beside(clip, backend, frames[0].image.shape, spec.get("decode", False)) as decoded):
             for f, _ in zip(frames[:WARMUP], decoded, strict=False):  # decoding runs when timing starts
                 backend(f.image, f.t_s)
             t0 = time.perf_counter()
@@ -116,20 +116,23 @@ def busy_cores(n: int) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def decoding_beside(clip: str, on: bool) -> Iterator[Iterator[Any]]:
-    """With ``on``, the clip's frames decoded exactly as ``estimate_pose`` decodes them (a
-    :class:`~formcam.video.FrameReader` in a :func:`~formcam.prefetch.prefetch` thread at
-    :data:`~formcam.pipeline.DECODE_NICE`), one taken per model call and dropped: the ``+decode``
+def decoding_beside(clip: str, backend: Any, shape: tuple[int, ...], on: bool) -> Iterator[Iterator[Any]]:
+    """With ``on``, the clip's frames decoded exactly as ``estimate_pose`` decodes them for
+    ``backend`` and frames of ``shape`` (a :class:`~formcam.video.FrameReader`, RGB or YUV
+    planes as :func:`~formcam.pipeline.use_yuv_planes` decides, in a
+    :func:`~formcam.prefetch.prefetch` thread at :data:`~formcam.pipeline.DECODE_NICE`),
+    one taken per model call and dropped: the ``+decode``
     model rows, whose ratio to the idle model row is the ceiling of ``analyze/pose-only`` on this
     machine. Otherwise an endless iterator that costs nothing."""
     if not on:
         yield itertools.repeat(None)
         return
-    from formcam.pipeline import DECODE_NICE
+    from formcam.pipeline import DECODE_NICE, use_yuv_planes
     from formcam.prefetch import prefetch
     from formcam.video import FrameReader
 
-    with FrameReader(clip) as reader, prefetch(reader, nice=DECODE_NICE) as frames:
+    yuv = use_yuv_planes(backend, shape[1], shape[0])
+    with FrameReader(clip, yuv=yuv) as reader, prefetch(reader, nice=DECODE_NICE) as frames:
         yield frames
 
 
