@@ -4,7 +4,7 @@
 On one clip, in one run, it measures frames per second of
 
 * decoding alone: formcam's PyAV ``FrameReader`` (RGB frames, as analysed), the same
-  through :func:`formcam.prefetch.prefetch`, and OpenCV ``VideoCapture.read`` (BGR);
+  through :func:`formcam.video.prefetch.prefetch`, and OpenCV ``VideoCapture.read`` (BGR);
 * the pose model alone, per backend, model size and ``num_poses``, on frames already
   decoded into memory (``--frames``, default 240);
 * the decode + pose loop, serial and with decoding prefetched in a thread (``--loops``);
@@ -159,7 +159,7 @@ def label(r: dict[str, Any]) -> str:
 
 
 def clip_fps(path: str) -> float:
-    from formcam.video import probe
+    from formcam.video.reader import probe
 
     return float(probe(path).fps)
 

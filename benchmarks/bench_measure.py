@@ -21,17 +21,17 @@ WARMUP = 5
 
 
 def _frames(clip: str, n: int | None) -> list[Any]:
-    from formcam.video import FrameReader
+    from formcam.video.reader import FrameReader
 
     return list(FrameReader(clip, max_frames=n))
 
 
 def _backend(spec: dict[str, Any]) -> Any:
     """The (unopened) backend of a spec; ONNX with the spec's exact threads and detector interval."""
-    from formcam.backends import create_backend
+    from formcam.pose.backends import create_backend
 
     if spec["backend"] == "onnx":
-        from formcam.backends.onnx import OnnxBackend, OnnxOptions
+        from formcam.pose.backends.onnx import OnnxBackend, OnnxOptions
 
         return OnnxBackend(OnnxOptions(model=spec["model"], num_poses=spec["num_poses"],
                                        threads=spec["threads"], detect_interval_s=spec["detect_interval_s"]))
@@ -40,8 +40,8 @@ def _backend(spec: dict[str, Any]) -> Any:
 
 def onnx_defaults() -> dict[str, Any]:
     """The ONNX backend's default ``threads`` and ``detect_interval_s`` on this machine."""
-    from formcam.backends.onnx import OnnxOptions
-    from formcam.backends.onnx.backend import default_threads
+    from formcam.pose.backends.onnx import OnnxOptions
+    from formcam.pose.backends.onnx.backend import default_threads
 
     return {"threads": default_threads(), "detect_interval_s": OnnxOptions().detect_interval_s}
 
@@ -50,8 +50,8 @@ def measure(spec: dict[str, Any]) -> tuple[int, float]:
     """Run one measurement; return (frames, seconds)."""
     kind, clip = spec["kind"], spec["clip"]
     if kind in ("decode_pyav", "decode_pyav_prefetch"):
-        from formcam.prefetch import prefetch
-        from formcam.video import FrameReader
+        from formcam.video.prefetch import prefetch
+        from formcam.video.reader import FrameReader
 
         t0 = time.perf_counter()
         reader = FrameReader(clip)
@@ -78,8 +78,8 @@ def measure(spec: dict[str, Any]) -> tuple[int, float]:
     if kind == "pose_stage":
         return pose_stage(spec)
     if kind in ("loop", "loop_prefetch"):
-        from formcam.prefetch import prefetch
-        from formcam.video import FrameReader
+        from formcam.video.prefetch import prefetch
+        from formcam.video.reader import FrameReader
 
         with _backend(spec) as backend:
             t0 = time.perf_counter()
@@ -118,9 +118,9 @@ def busy_cores(n: int) -> Iterator[None]:
 @contextlib.contextmanager
 def decoding_beside(clip: str, backend: Any, shape: tuple[int, ...], on: bool) -> Iterator[Iterator[Any]]:
     """With ``on``, the clip's frames decoded exactly as ``estimate_pose`` decodes them for
-    ``backend`` and frames of ``shape`` (a :class:`~formcam.video.FrameReader`, RGB or YUV
+    ``backend`` and frames of ``shape`` (a :class:`~formcam.video.reader.FrameReader`, RGB or YUV
     planes as :func:`~formcam.pipeline.use_yuv_planes` decides, in a
-    :func:`~formcam.prefetch.prefetch` thread at :data:`~formcam.pipeline.DECODE_NICE`),
+    :func:`~formcam.video.prefetch.prefetch` thread at :data:`~formcam.pipeline.DECODE_NICE`),
     one taken per model call and dropped: the ``+decode``
     model rows, whose ratio to the idle model row is the ceiling of ``analyze/pose-only`` on this
     machine. Otherwise an endless iterator that costs nothing."""
@@ -128,8 +128,8 @@ def decoding_beside(clip: str, backend: Any, shape: tuple[int, ...], on: bool) -
         yield itertools.repeat(None)
         return
     from formcam.pipeline import DECODE_NICE, use_yuv_planes
-    from formcam.prefetch import prefetch
-    from formcam.video import FrameReader
+    from formcam.video.prefetch import prefetch
+    from formcam.video.reader import FrameReader
 
     yuv = use_yuv_planes(backend, shape[1], shape[0])
     with FrameReader(clip, yuv=yuv) as reader, prefetch(reader, nice=DECODE_NICE) as frames:
@@ -142,7 +142,7 @@ def naive(clip: str, model: str) -> tuple[int, float]:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from formcam.models import model_path
+    from formcam.pose.models import model_path
 
     opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(model_path(model))),
                                         running_mode=vision.RunningMode.VIDEO)
@@ -164,8 +164,8 @@ def naive(clip: str, model: str) -> tuple[int, float]:
 def _options(spec: dict[str, Any]) -> Any:
     """``AnalyzeOptions`` for a spec, as a user would set them (ONNX threads through
     ``$FORMCAM_ONNX_THREADS``, the detector interval through ``detect_interval_s``)."""
-    from formcam.backends.onnx.backend import THREADS_ENV
     from formcam.pipeline import AnalyzeOptions
+    from formcam.pose.backends.onnx.backend import THREADS_ENV
 
     kwargs = {"backend": spec["backend"], "model": spec["model"], "num_poses": spec["num_poses"]}
     fields = {f.name for f in dataclasses.fields(AnalyzeOptions)}

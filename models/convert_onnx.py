@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Convert the BlazePose detector and landmark models to ONNX (build-time only).
 
-formcam's ``onnx`` backend (:mod:`formcam.backends.onnx`) runs these files with
+formcam's ``onnx`` backend (:mod:`formcam.pose.backends.onnx`) runs these files with
 onnxruntime. They are made from exactly the same pinned registry sources as the
 ``.task`` bundles (see ``models/build.py``, whose functions this script imports):
 ``pose_detection.tflite`` and ``pose_landmark_full.tflite`` from the PyPI wheel

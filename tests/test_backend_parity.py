@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from formcam.backends.onnx import OnnxBackend, OnnxOptions
 from formcam.phantom import PhantomParams, render_phantom
 from formcam.pipeline import AnalyzeOptions, analyze_video
-from formcam.video import FrameReader
+from formcam.pose.backends.onnx import OnnxBackend, OnnxOptions
+from formcam.video.reader import FrameReader
 
 FPS, DURATION_S, WIDTH, HEIGHT = 60, 4.0, 960, 540
 BODY = slice(11, 33)  # shoulders to feet: the keypoints formcam's metrics use
@@ -82,7 +82,7 @@ def test_detector_interval_cuts_detector_runs_and_keeps_keypoints(side_clip: Pat
 
 def metric_sdds() -> dict[str, float]:
     """SDD per report metric from formcam's rules.toml, for rules that judge the value itself."""
-    rules = tomllib.loads(files("formcam").joinpath("rules.toml").read_text(encoding="utf-8"))["rules"]
+    rules = tomllib.loads(files("formcam.report").joinpath("rules.toml").read_text(encoding="utf-8"))["rules"]
     return {r["metric"]: float(r["sdd"]) for r in rules.values()
             if "sdd" in r and r.get("measure", "value") == "value"}
 

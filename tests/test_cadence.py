@@ -1,12 +1,12 @@
-"""Cadence from gait events (formcam.cadence) on hand-made contact sequences."""
+"""Cadence from gait events (formcam.analysis.cadence) on hand-made contact sequences."""
 
 from __future__ import annotations
 
 import pytest
 
-from formcam.cadence import cadence_fit_spm, typical_step_s
-from formcam.events import Contact, Events
-from formcam.events_period import UNKNOWN_PERIOD, Periodicity
+from formcam.analysis.cadence import cadence_fit_spm, typical_step_s
+from formcam.analysis.events import Contact, Events
+from formcam.analysis.events_period import UNKNOWN_PERIOD, Periodicity
 
 FPS = 60.0
 STEP_FRAMES = 3600.0 / 170.0  # 170 steps/min: 21.18 frames per step

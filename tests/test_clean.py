@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from formcam.clean import (
+from formcam.analysis.clean import (
     DEFAULT_CUTOFF_HZ,
     clean_series,
     default_cutoff_hz,

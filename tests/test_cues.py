@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from formcam.cues import RED_FLAGS, Rule, RuleSet, disclaimer, evaluate, load_rules
 from formcam.errors import ConfigError
 from formcam.phantom import PhantomClip, PhantomParams
 from formcam.pipeline import analyze_keypoints
+from formcam.report.cues import RED_FLAGS, Rule, RuleSet, disclaimer, evaluate, load_rules
 
 
 def _metric(value: float | None, left: float | None = None, right: float | None = None, *, n: int = 12,
@@ -54,7 +54,7 @@ def test_shipped_rules_are_complete_and_grounded() -> None:
     assert "hip-flexor" in by_id["low-hip-extension"].advice
     assert "side planks" in by_id["lateral-trunk-lean"].advice
     assert rules.typical["trunk_lean_deg"][:2] == (3.0, 11.0)
-    assert rules.general_advice and rules.sources == ("formcam/rules.toml",)
+    assert rules.general_advice and rules.sources == ("formcam/report/rules.toml",)
 
 
 def test_override_merges_by_id_adds_and_disables(tmp_path: Path) -> None:

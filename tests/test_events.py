@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from formcam.clean import clean_series
-from formcam.events import Events, detect_events
+from formcam.analysis.clean import clean_series
+from formcam.analysis.events import Events, detect_events
 from tests.synthetic import add_noise, make_runner
 
 
@@ -129,10 +129,10 @@ def test_phantom_true_keypoints_events_and_values_at_contact(fps: int, changes: 
     """The phantom's true keypoints (no pose model): IC / TO within 1 frame, and so
     overstride within 3 cm and knee flexion at IC within 3 deg. The phantom's heel
     skims ~2 cm above the floor for ~60 ms before touch-down, which a change-point
-    fit alone read as a contact 5.5 frames early (see formcam.events_fit.floor_crossing)."""
+    fit alone read as a contact 5.5 frames early (see formcam.analysis.events_fit.floor_crossing)."""
     import dataclasses
 
-    from formcam.analysis import analyze_series
+    from formcam.analysis.core import analyze_series
     from formcam.phantom import PhantomClip, PhantomParams
     from formcam.series import BLAZEPOSE_KEYPOINTS, PoseSeries
 

@@ -16,10 +16,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from formcam.analysis import analyze_series
+from formcam.analysis.core import analyze_series
 from formcam.errors import FormcamError
 from formcam.series import BLAZEPOSE_KEYPOINTS, PoseSeries
-from formcam.video import FrameReader, probe
+from formcam.video.reader import FrameReader, probe
 
 K = len(BLAZEPOSE_KEYPOINTS)
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "side_phantom.mp4"

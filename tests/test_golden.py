@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcam.backends import create_backend
-from formcam.pose import detect, runner_series
-from formcam.video import FrameReader, probe
+from formcam.pose.backends import create_backend
+from formcam.pose.estimate import detect, runner_series
+from formcam.video.reader import FrameReader, probe
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT / "sample_videos" / "side_phantom.mp4"

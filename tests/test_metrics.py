@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from formcam.analysis import analyze_series
+from formcam.analysis.core import analyze_series
+from formcam.analysis.metrics import FRONTAL_METRICS, METRICS, SIDE_METRICS
 from formcam.errors import ConfigError, NoRunnerError
-from formcam.metrics import FRONTAL_METRICS, METRICS, SIDE_METRICS
 from tests.synthetic import add_dropouts, add_noise, affine, make_runner, mirror, resample, swap_legs
 
 ANGLE_TOL = 1.0       # deg
@@ -209,7 +209,7 @@ def test_no_runner_raises_and_no_steps_is_unavailable() -> None:
 
 
 def test_pelvic_drop_caveat_only_where_pelvic_drop_is_reported() -> None:
-    from formcam.metrics import PELVIC_DROP_CAVEAT
+    from formcam.analysis.metrics import PELVIC_DROP_CAVEAT
 
     rear = analyze_series(make_runner(fps=60, duration_s=4, view="rear", pelvic_drop_deg=5.0)[0])
     side = analyze_series(make_runner(fps=60, duration_s=4)[0])

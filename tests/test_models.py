@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from formcam.errors import ModelError
-from formcam.models import model_path
+from formcam.pose.models import model_path
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -53,6 +53,6 @@ def test_zip_bundle_is_deterministic() -> None:
 def test_unknown_and_missing_models(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="expected one of"):
         model_path("huge")
-    monkeypatch.setattr("formcam.models.model_dirs", lambda: [tmp_path])
+    monkeypatch.setattr("formcam.pose.models.model_dirs", lambda: [tmp_path])
     with pytest.raises(ModelError, match=r"models/build\.py --models heavy"):
         model_path("heavy")

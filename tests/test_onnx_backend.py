@@ -10,18 +10,19 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from formcam.backends import create_backend
-from formcam.backends.base import PoseBackend, PoseFrame
-from formcam.backends.onnx import OnnxBackend, OnnxOptions, onnx_model_path
-from formcam.backends.onnx.anchors import N_ANCHORS, ssd_anchors
-from formcam.backends.onnx.detector import decode, detector_input, letterbox_roi, weighted_nms
-from formcam.backends.onnx.landmarks import (
+from formcam.errors import ConfigError, ModelError
+from formcam.pose.backends import create_backend
+from formcam.pose.backends.base import PoseBackend, PoseFrame
+from formcam.pose.backends.onnx import OnnxBackend, OnnxOptions, onnx_model_path
+from formcam.pose.backends.onnx.anchors import N_ANCHORS, ssd_anchors
+from formcam.pose.backends.onnx.detector import decode, detector_input, letterbox_roi, weighted_nms
+from formcam.pose.backends.onnx.landmarks import (
     LandmarkResult,
     decode_landmarks,
     landmark_input,
     refine_with_heatmap,
 )
-from formcam.backends.onnx.roi import (
+from formcam.pose.backends.onnx.roi import (
     Roi,
     associate,
     crop,
@@ -33,9 +34,8 @@ from formcam.backends.onnx.roi import (
     roi_from_alignment,
     same_person,
 )
-from formcam.backends.onnx.smoothing import LandmarkSmoother
-from formcam.errors import ConfigError, ModelError
-from formcam.video import FrameReader
+from formcam.pose.backends.onnx.smoothing import LandmarkSmoother
+from formcam.video.reader import FrameReader
 
 ROOT = Path(__file__).resolve().parents[1]
 SIDE = ROOT / "sample_videos" / "side_phantom.mp4"
@@ -237,7 +237,7 @@ def test_committed_onnx_files_match_manifest() -> None:
 def test_missing_and_unknown_models(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="unknown ONNX model"):
         onnx_model_path("yolo.onnx")
-    monkeypatch.setattr("formcam.backends.onnx.paths.onnx_model_dirs", lambda: [tmp_path])
+    monkeypatch.setattr("formcam.pose.backends.onnx.paths.onnx_model_dirs", lambda: [tmp_path])
     with pytest.raises(ModelError, match=r"convert_onnx\.py --models heavy"):
         onnx_model_path("pose_landmark_heavy.onnx")
 
@@ -308,7 +308,7 @@ def test_parity_with_mediapipe_on_real_clip(shared_video) -> None:  # type: igno
 
 
 def test_bad_model_file_is_a_model_error(tmp_path: Path) -> None:
-    from formcam.backends.onnx.backend import default_providers, make_session
+    from formcam.pose.backends.onnx.backend import default_providers, make_session
 
     bad = tmp_path / "pose_detector.onnx"
     bad.write_bytes(b"not a model")
@@ -318,7 +318,7 @@ def test_bad_model_file_is_a_model_error(tmp_path: Path) -> None:
 
 
 def test_threads_default_and_override(monkeypatch: pytest.MonkeyPatch) -> None:
-    from formcam.backends.onnx.backend import THREADS_ENV, default_threads
+    from formcam.pose.backends.onnx.backend import THREADS_ENV, default_threads
 
     monkeypatch.delenv(THREADS_ENV, raising=False)
     assert 1 <= default_threads() <= 4

@@ -17,13 +17,13 @@ import av
 import numpy as np
 import pytest
 
-from formcam.analysis import analyze_series
+from formcam.analysis.core import analyze_series
 from formcam.errors import ConfigError
-from formcam.outputs import analysed_fps, write_outputs
 from formcam.phantom import PhantomParams, render_phantom
 from formcam.pipeline import AnalyzeOptions, analyze_video, report_from_series
+from formcam.report.outputs import analysed_fps, write_outputs
 from formcam.series import load_keypoints
-from formcam.video import iter_frames
+from formcam.video.reader import iter_frames
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -179,8 +179,8 @@ def test_real_pipeline_on_a_fault_free_phantom_raises_no_cue(tmp_path: Path) -> 
 
 
 def test_key_frame_pictures_are_the_analysed_video_frames() -> None:
-    from formcam.keyframes import _keyframe_images
-    from formcam.render import draw_context
+    from formcam.report.keyframes import _keyframe_images
+    from formcam.report.render import draw_context
 
     analysis, report = _analysis("side_phantom")
     video = SAMPLES / "side_phantom.mp4"
@@ -199,7 +199,7 @@ def test_cues_use_the_analysed_frame_rate() -> None:
 def test_stance_shading_marks_every_step_without_changing_the_y_limits() -> None:
     from matplotlib.figure import Figure
 
-    from formcam.plots import _stances
+    from formcam.report.plots import _stances
 
     ax = Figure().subplots()
     ax.plot([0.0, 2.0], [10.0, 20.0])

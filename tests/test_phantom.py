@@ -241,7 +241,7 @@ def test_cli_renders(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(("view", "size"), [("side_right", (640, 360)), ("rear", (360, 640))])
 def test_mediapipe_detects_the_phantom(tmp_path: Path, view: str, size: tuple[int, int]) -> None:
-    from formcam.backends.mediapipe import MediaPipeBackend, MediaPipeOptions
+    from formcam.pose.backends.mediapipe import MediaPipeBackend, MediaPipeOptions
 
     fps = 60.0
     out = tmp_path / f"{view}.mp4"

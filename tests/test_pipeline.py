@@ -11,7 +11,7 @@ import pytest
 from formcam.cli import main
 from formcam.pipeline import AnalyzeOptions, analyze_keypoints, analyze_video, frame_step
 from formcam.series import load_keypoints
-from formcam.video import iter_frames
+from formcam.video.reader import iter_frames
 
 REPORT_KEYS = {"formcam_version", "input", "view", "setting", "direction", "backend", "quality", "steps",
                "metrics", "cues"}
@@ -122,8 +122,8 @@ def test_auto_options_mean_decided_from_the_keypoints() -> None:
 
 
 def test_detector_interval_reaches_the_onnx_backend_and_is_refused_for_mediapipe() -> None:
-    from formcam.backends import create_backend
     from formcam.errors import ConfigError
+    from formcam.pose.backends import create_backend
 
     options = AnalyzeOptions(backend="onnx", detect_interval_s=0.5)
     backend = create_backend(options.backend, model=options.model, num_poses=options.num_poses,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from formcam.prefetch import MAX_NICE, Prefetcher, lower_thread_priority, prefetch
-from formcam.video import FrameReader
+from formcam.video.prefetch import MAX_NICE, Prefetcher, lower_thread_priority, prefetch
+from formcam.video.reader import FrameReader
 
 
 class Source:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcam.analysis import Analysis, analyze_series
+from formcam.analysis.core import Analysis, analyze_series
 from formcam.series import load_keypoints
 
 DATA = Path(__file__).parent / "data" / "keypoints"

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from formcam.errors import ConfigError, NoRunnerError
-from formcam.select import PersonChoice, choose, periodicity, score_tracks
+from formcam.pose.select import PersonChoice, choose, periodicity, score_tracks
+from formcam.pose.tracking import boxes, iou, link
 from formcam.series import BLAZEPOSE_KEYPOINTS
-from formcam.tracking import boxes, iou, link
 
 K = len(BLAZEPOSE_KEYPOINTS)
 IDX = {n: i for i, n in enumerate(BLAZEPOSE_KEYPOINTS)}

@@ -1,4 +1,4 @@
-"""Tests of formcam.video on small synthetic clips written into tmp_path."""
+"""Tests of formcam.video.reader on small synthetic clips written into tmp_path."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from numpy.typing import NDArray
 
 from formcam.errors import InputError, VideoError
-from formcam.video import MIN_FRAMES, Frame, FrameReader, VideoInfo, iter_frames, probe
+from formcam.video.reader import MIN_FRAMES, Frame, FrameReader, VideoInfo, iter_frames, probe
 from tests import videotools as vt
 
 
@@ -123,7 +123,7 @@ def test_repeated_and_backward_timestamps_are_dropped(tmp_path: Path,
     src = vt.write_clip(tmp_path / "m4.mp4", [np.full((48, 64, 3), 20 * i, np.uint8) for i in range(8)],
                         10, codec="mpeg4")
     path = vt.remux_with_pts(src, tmp_path / "dup.mkv", [0, 100, 200, 200, 150, 300, 400, 500])
-    with caplog.at_level(logging.WARNING, logger="formcam.video"), FrameReader(path) as reader:
+    with caplog.at_level(logging.WARNING, logger="formcam.video.reader"), FrameReader(path) as reader:
         frames = list(reader)
     assert [f.t_s for f in frames] == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4, 0.5])
     assert [f.index for f in frames] == [0, 1, 2, 5, 6, 7]
@@ -243,7 +243,7 @@ def test_truncated_moov_first_decodes_part(long_clips: dict[str, Path], tmp_path
     path = _cut(src, tmp_path / "half.mp4", src.stat().st_size // 2)
     info = probe(path)  # the header still promises 60 frames
     assert info.frame_count == 60
-    with caplog.at_level(logging.WARNING, logger="formcam.video"), FrameReader(path) as reader:
+    with caplog.at_level(logging.WARNING, logger="formcam.video.reader"), FrameReader(path) as reader:
         frames = list(reader)
     assert 10 < len(frames) < 60 and reader.frames_read == len(frames)
     assert reader.truncated

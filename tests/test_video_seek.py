@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcam import video_seek
-from formcam.video import FrameReader, iter_frames
-from formcam.video_seek import frames_at
+from formcam.video import seek as video_seek
+from formcam.video.reader import FrameReader, iter_frames
+from formcam.video.seek import frames_at
 from tests import videotools as vt
 
 VFR_MS = [0, 33, 70, 100, 150, 166, 240, 250, 400, 401, 433, 600]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from formcam.analysis.view import decide_view
 from formcam.errors import ConfigError
-from formcam.view import decide_view
 from tests.synthetic import make_runner, mirror
 
 

@@ -1,4 +1,4 @@
-"""YUV planes cropped without a whole-frame RGB conversion (formcam.yuv, FrameReader(yuv=True)).
+"""YUV planes cropped without a whole-frame RGB conversion (formcam.video.yuv, FrameReader(yuv=True)).
 
 Analytic values first (conversion matrices, rotation, chroma siting, borders), then
 real decoded frames against FFmpeg swscale's RGB, then the ONNX backend on both.
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from formcam.video import FrameReader
-from formcam.yuv import KR_KB, YuvImage, stored_to_display, yuv_to_rgb_matrix
+from formcam.video.reader import FrameReader
+from formcam.video.yuv import KR_KB, YuvImage, stored_to_display, yuv_to_rgb_matrix
 from tests import videotools as vt
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,7 +154,7 @@ def test_other_pixel_formats_stay_rgb(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not SIDE_SAMPLE.is_file(), reason="sample_videos/side_phantom.mp4 is absent")
 def test_onnx_keypoints_from_planes_match_rgb() -> None:
-    from formcam.backends.onnx import OnnxBackend, OnnxOptions
+    from formcam.pose.backends.onnx import OnnxBackend, OnnxOptions
 
     def run(yuv: bool) -> NDArray[np.float64]:
         with OnnxBackend(OnnxOptions(model="lite", num_poses=1)) as backend:
@@ -168,9 +168,9 @@ def test_onnx_keypoints_from_planes_match_rgb() -> None:
 
 
 def test_planes_only_for_a_backend_that_crops_them_and_frames_above_1080p() -> None:
-    from formcam.backends.mediapipe import MediaPipeBackend
-    from formcam.backends.onnx import OnnxBackend
     from formcam.pipeline import use_yuv_planes
+    from formcam.pose.backends.mediapipe import MediaPipeBackend
+    from formcam.pose.backends.onnx import OnnxBackend
 
     onnx, mediapipe = OnnxBackend(), MediaPipeBackend()
     assert use_yuv_planes(onnx, 3840, 2160) and use_yuv_planes(onnx, 2160, 3840)  # 4K, either orientation

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from formcam import __version__
 from formcam.errors import FormcamError
-from formcam.models import BACKENDS, MODEL_SIZES
+from formcam.pose import BACKENDS, MODEL_SIZES
 
 log = logging.getLogger("formcam")
 
@@ -141,8 +141,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         parse_detect_interval,
         parse_max_fps,
     )
+    from formcam.pose import PersonChoice
     from formcam.report import summary_text
-    from formcam.select import PersonChoice
 
     if (args.video is None) == (args.keypoints is None):
         raise FormcamError("give either a VIDEO or --keypoints FILE.npz (exactly one)")

@@ -20,17 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from formcam.analysis import Analysis, analyze_series
-from formcam.backends import check_detect_interval, create_backend
-from formcam.cues import disclaimer
 from formcam.errors import ConfigError, FormcamError, NoRunnerError
-from formcam.hashing import file_sha256
-from formcam.outputs import add_cues, write_outputs
-from formcam.pose import detect, quality_of, runner_series
-from formcam.prefetch import prefetch
-from formcam.report import build_report, write_json
-from formcam.select import PersonChoice
+from formcam.pose import (
+    PersonChoice,
+    check_detect_interval,
+    create_backend,
+    detect,
+    quality_of,
+    runner_series,
+)
+from formcam.report import add_cues, build_report, disclaimer, write_json, write_outputs
 from formcam.series import PoseSeries, load_keypoints, load_keypoints_meta, save_keypoints
-from formcam.video import Frame, FrameReader, probe
+from formcam.video import Frame, FrameReader, file_sha256, prefetch, probe
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def frame_step(fps: float, max_fps: float | None) -> int:
 
 DECODE_NICE = 10
 """Priority steps by which the decoding thread (and FFmpeg's decoder threads it starts) yields
-to the pose model on Linux (:func:`formcam.prefetch.lower_thread_priority`). The model is the
+to the pose model on Linux (:func:`formcam.video.prefetch.lower_thread_priority`). The model is the
 critical path; with equal priorities the scheduler gave decoder threads part of its core. On the
 2-core reference machine, :func:`estimate_pose` over a 1080p60 clip in back-to-back pairs
 (this value against 0): ONNX full, one pose, median 1.11x frames/s (8 pairs, 0.90-1.16);
@@ -186,7 +187,7 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: Progre
                   sha256: str | None = None) -> tuple[PoseSeries, dict[str, Any]]:
     """Run pose estimation on a video; return the runner's series and the pose ``meta``.
 
-    ``sha256``: the file's hash if the caller already has it (see :func:`formcam.video.probe`).
+    ``sha256``: the file's hash if the caller already has it (see :func:`formcam.video.reader.probe`).
 
     Raises:
         InputError / VideoError: the file is missing or not a usable video.

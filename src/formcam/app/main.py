@@ -41,11 +41,9 @@ from formcam.app.state import (
     Workspace,
     cache_key,
 )
-from formcam.backends import BACKENDS
-from formcam.backends.onnx.paths import DETECTOR_FILE, landmark_file, onnx_model_path
-from formcam.errors import InputError, ModelError
-from formcam.hashing import file_sha256
-from formcam.models import MODEL_SIZES, model_path
+from formcam.errors import InputError
+from formcam.pose import BACKENDS, installed_models
+from formcam.video import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -68,25 +66,9 @@ def _session() -> tuple[Workspace, ResultCache]:
     return ws, cache
 
 
-def _installed_models(backend: str) -> list[str]:
-    """Model sizes whose files are installed for ``backend`` (``mediapipe`` or ``onnx``)."""
-    found = []
-    for size in MODEL_SIZES:
-        try:
-            if backend == "onnx":
-                onnx_model_path(DETECTOR_FILE)
-                onnx_model_path(landmark_file(size))
-            else:
-                model_path(size)
-        except ModelError:
-            continue
-        found.append(size)
-    return found
-
-
 def _available_backends() -> list[str]:
     """``mediapipe`` always (its absence is reported by the analysis); ``onnx`` when installed."""
-    return [b for b in BACKENDS if b == "mediapipe" or _installed_models(b)]
+    return [b for b in BACKENDS if b == "mediapipe" or installed_models(b)]
 
 
 def _set_person(rank: int | None) -> None:
@@ -129,7 +111,7 @@ def _sidebar(workspace: Workspace) -> Settings:
                            format_func=lambda b: BACKEND_LABELS.get(b, b),
                            help="the same BlazePose models through MediaPipe or ONNX Runtime; ONNX Runtime "
                                 "is about 1.4-1.8x faster on a CPU; keypoints within 3 px of MediaPipe's")
-    models = _installed_models(str(backend)) or ["full"]
+    models = installed_models(str(backend)) or ["full"]
     model = sb.selectbox("Pose model", models, index=models.index("full") if "full" in models else 0,
                          key="set_model", help="lite is fastest, heavy most accurate (if installed)")
     max_fps = sb.number_input("Pose frames per second, at most", min_value=10.0, max_value=1000.0, value=None,

@@ -1,7 +1,7 @@
 """Upload checks and analysis runs for the app, with errors turned into user messages.
 
 * :func:`handle_upload` writes an upload to the session's temp folder and checks
-  it by *decoding* it (:func:`formcam.video.probe`), not by its extension.
+  it by *decoding* it (:func:`formcam.video.reader.probe`), not by its extension.
 * :func:`run_analysis` runs :func:`formcam.pipeline.analyze_video` (or replays a
   cached ``keypoints.npz`` with :func:`formcam.pipeline.analyze_keypoints` when
   only analysis settings changed), then deletes the uploaded copy.
@@ -28,7 +28,7 @@ from formcam.app.people import candidate_thumbnails
 from formcam.app.state import Entry, ResultCache, Settings, Workspace, cache_key
 from formcam.errors import FormcamError, InputError
 from formcam.pipeline import AnalyzeOptions, AnalyzeResult, analyze_keypoints, analyze_video
-from formcam.select import PersonChoice
+from formcam.pose import PersonChoice
 from formcam.video import VideoInfo, probe
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 The signals are recomputed from the runner's pose series with the *same*
 decisions the report made (view, setting, direction and height are passed to
-:func:`formcam.analysis.analyze_series`, so nothing is decided twice), which
+:func:`formcam.analysis.core.analyze_series`, so nothing is decided twice), which
 works whether or not ``frames.csv`` was written. Which signals are shown
 follows the view: sagittal ones for a side view, frontal ones for rear/front.
 
@@ -23,9 +23,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from formcam.analysis import analyze_series
+from formcam.analysis import Kinematics, analyze_series
 from formcam.errors import FormcamError
-from formcam.kinematics import Kinematics
 from formcam.series import PoseSeries
 
 log = logging.getLogger(__name__)

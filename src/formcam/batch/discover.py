@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from formcam.errors import ConfigError
-from formcam.models import BACKENDS, MODEL_SIZES
+from formcam.pose import BACKENDS, MODEL_SIZES
 
 VIDEO_PATTERNS: tuple[str, ...] = ("*.mp4", "*.mov", "*.m4v", "*.avi", "*.webm", "*.mkv")
 CONFIG_NAME = "formcam.toml"

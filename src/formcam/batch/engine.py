@@ -125,7 +125,7 @@ def make_jobs(root: Path, out: Path, options: BatchOptions) -> list[Job]:
 
 def _check_settings(job: Job) -> None:
     """Settings that are valid one by one but not together, refused with the video's name."""
-    from formcam.backends import check_detect_interval
+    from formcam.pose import check_detect_interval
 
     try:
         check_detect_interval(*pose_runtime(job.settings))

@@ -2,7 +2,7 @@
 
 Columns: ``path, status (ok|error), error, view, setting, direction,
 duration_s, frame_count, runner_frames_fraction``, then for every metric of
-:data:`formcam.metrics.METRICS` its summary value and left/right values (the
+:data:`formcam.analysis.metrics.METRICS` its summary value and left/right values (the
 metric names carry their unit: ``cadence_spm``, ``knee_flexion_ic_deg_left``,
 ...), then ``cues`` (cue ids, ``;``-separated). Rows are sorted by path, so an
 interrupted-and-resumed batch writes the same summary as an uninterrupted one.
@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from formcam.metrics import METRICS
+from formcam.analysis import METRICS
 
 log = logging.getLogger(__name__)
 

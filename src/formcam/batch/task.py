@@ -21,7 +21,7 @@ from typing import Any
 
 from formcam import __version__
 from formcam.errors import FormcamError
-from formcam.hashing import file_sha256
+from formcam.video import file_sha256
 
 log = logging.getLogger(__name__)
 

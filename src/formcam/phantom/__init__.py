@@ -8,7 +8,7 @@ oscillation, foot strike angle, pelvic drop, lateral trunk lean, pelvic sway),
 runner that meets them exactly, :mod:`~formcam.phantom.camera` films it from a
 side, rear or front view, :mod:`~formcam.phantom.render` draws it (body volumes,
 clothes, a face) so that MediaPipe's BlazePose detects it, and
-:mod:`~formcam.phantom.writer` encodes H.264.
+:mod:`~formcam.video.writer` encodes H.264.
 
 :func:`render_phantom` writes ``NAME.mp4`` plus
 
@@ -264,7 +264,7 @@ def render_phantom(
         The truth record (also written as JSON), with ``video``, ``truth_json`` and
         ``truth_npz`` paths added.
     """
-    from formcam.phantom.writer import H264Writer
+    from formcam.video import H264Writer
 
     clip = PhantomClip(
         params,

@@ -1,5 +1,14 @@
-"""Report writers: ``report.json`` (the contract in DESIGN.md) and a text summary."""
+"""Stage 4, report: an analysis in, what a runner or therapist reads out.
 
+Takes an :class:`formcam.analysis.Analysis` (or a keypoints replay) and the report dict;
+:func:`build_report` assembles ``report.json``'s contract, :func:`add_cues` evaluates the
+cue rules (``rules.toml``, data), and :func:`write_outputs` writes everything beside it:
+``report.html``, ``frames.csv``, plots, key frames and the annotated video.
+:func:`summary_text` is the terminal summary; :func:`disclaimer` the not-a-diagnosis text.
+"""
+
+from formcam.report.cues import disclaimer
 from formcam.report.json_report import build_report, summary_text, write_json
+from formcam.report.outputs import add_cues, write_outputs
 
-__all__ = ["build_report", "summary_text", "write_json"]
+__all__ = ["add_cues", "build_report", "disclaimer", "summary_text", "write_json", "write_outputs"]

@@ -2,11 +2,11 @@
 
 The table is built from the *cleaned* pose series and the report (view, direction,
 steps, scale), so it needs no more than what a keypoints replay gives. Kinematics
-are recomputed with :func:`formcam.kinematics.compute_kinematics` on that series,
+are recomputed with :func:`formcam.analysis.kinematics.compute_kinematics` on that series,
 which gives exactly the analysis' own per-frame values.
 
 Columns (units are part of the names; empty cell = not measured or not measurable
-in this view; signs as in :mod:`formcam.kinematics`):
+in this view; signs as in :mod:`formcam.analysis.kinematics`):
 
 =============================  ====================================================
 frame, t_s                     index in the pose series (= video frame), time in s
@@ -38,7 +38,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from formcam.kinematics import Kinematics, compute_kinematics
+from formcam.analysis import Kinematics, compute_kinematics
 from formcam.series import PoseSeries
 
 Arr = NDArray[np.float64]
@@ -47,7 +47,7 @@ _LEG = ("hip", "knee", "ankle", "heel", "foot_index")
 
 
 class HasSeries(Protocol):
-    """Anything carrying the cleaned pose series, e.g. :class:`formcam.analysis.Analysis`."""
+    """Anything carrying the cleaned pose series, e.g. :class:`formcam.analysis.core.Analysis`."""
 
     @property
     def series(self) -> PoseSeries: ...

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from formcam.cues import DISCLAIMER, RED_FLAGS, Rule, RuleSet
+from formcam.report.cues import DISCLAIMER, RED_FLAGS, Rule, RuleSet
 from formcam.report.json_report import analysed_frames_text
 
 NAMES: Mapping[str, str] = MappingProxyType({

@@ -1,0 +1,15 @@
+"""Stage 3, analysis: the runner's keypoints in, gait events, per-step and summary metrics out.
+
+Takes a :class:`formcam.series.PoseSeries` (pixels, time on axis 0). :func:`analyze_series`
+cleans it (gap fill, left/right swap fix, low-pass), decides the view and direction, finds
+initial contact and toe-off per foot, computes joint angles (:func:`compute_kinematics`)
+and the per-step and summary metrics (definitions in :data:`METRICS`), and gives an
+:class:`Analysis` whose ``to_report_fields()`` are the report's ``view``, ``steps``,
+``metrics`` and ``quality``. Pure numpy/scipy: no video, no model, no files.
+"""
+
+from formcam.analysis.core import Analysis, analyze_series
+from formcam.analysis.kinematics import Kinematics, compute_kinematics
+from formcam.analysis.metrics import METRICS
+
+__all__ = ["METRICS", "Analysis", "Kinematics", "analyze_series", "compute_kinematics"]

@@ -1,0 +1,94 @@
+"""Cadence of a clip from its gait events, and its cross-check against the spectral cadence.
+
+Used by :mod:`formcam.analysis.metrics` (see there for how the cadence entry is reported).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from formcam.analysis.events import Events
+
+
+def typical_step_s(events: Events, *, max_rel_diff: float = 0.35) -> float | None:
+    """The step time used to count the steps between two contacts, in seconds.
+
+    Half the median time over *two* consecutive steps (IC to the IC after next), which
+    cancels a bias of one foot's contact times: in side view the far foot's IC is often
+    detected 2-5 frames late, so single step times alternate short/long and their median
+    falls on one of the two (phantom, 8 s at 60 fps: 19.0 frames for a true 21.2, which
+    then counted a 28.6-frame gap as two steps and gave 182 instead of 170 steps/min).
+    The clip's stride period (:class:`~formcam.analysis.events_period.Periodicity`) replaces it when
+    trusted, free of a step/stride ambiguity and within ``max_rel_diff`` of it.
+    None with fewer than 3 contacts.
+    """
+    ic = [c.ic_s for c in events.contacts]
+    if len(ic) < 3:
+        return None
+    step = float(np.median(np.subtract(ic[2:], ic[:-2]))) / 2.0
+    per = events.periodicity
+    if per.trusted and per.half_step_acf < 0.2 and abs(per.stride_s / 2.0 / step - 1.0) <= max_rel_diff:
+        step = per.stride_s / 2.0
+    return step if step > 0 else None
+
+
+def cadence_fit_spm(events: Events) -> float | None:
+    """Cadence from one common step time fitted to all IC and TO times (see module doc).
+
+    Each contact gets a step number (the gap to the previous contact in units of
+    :func:`typical_step_s`, at least 1); a least-squares line through the IC and TO
+    times (one intercept each) against the step number gives the step time.
+    """
+    cs = events.contacts
+    med = typical_step_s(events)
+    if med is None or not any(c.step_time_s for c in cs):
+        return None
+    idx = [0]
+    for a, b in itertools.pairwise(cs):
+        idx.append(idx[-1] + max(1, round((b.ic_s - a.ic_s) / med)))
+    n = np.array(idx, dtype=np.float64)
+    x = np.concatenate([n, n])
+    kind = np.concatenate([np.zeros(n.size), np.ones(n.size)])
+    y = np.concatenate([[c.ic_s for c in cs], [c.to_s for c in cs]])
+    design = np.column_stack([x, 1 - kind, kind])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    return float(60.0 / coef[0]) if coef[0] > 0 else None
+
+
+def cadence_check(entry: dict[str, Any], events: Events, *, tol: float = 0.15) -> dict[str, Any]:
+    """Cross-check the event cadence against the spectral one (:mod:`formcam.analysis.events_period`).
+
+    Returns the keys to update: ``method`` (``"events"``, ``"spectral"`` or None),
+    ``events_spm``, ``spectral_spm``, ``spectral_confidence`` and ``note`` (a warning
+    or None). When the two disagree by more than ``tol`` (15 %), the spectral value
+    wins if its confidence is >= 0.5 or fewer than 4 steps were found, else the
+    event value. With no step times but a period of confidence >= 0.6 and no
+    step/stride ambiguity (``half_step_acf`` < 0.2), the spectral value is reported
+    (so slowed footage is still flagged).
+    """
+    per = events.periodicity
+    spec = per.cadence_spm if per.trusted else None
+    ev = entry["value"] if entry["available"] else None
+    upd: dict[str, Any] = {"method": "events" if ev is not None else None, "events_spm": ev,
+                           "spectral_spm": spec, "spectral_confidence": per.confidence, "note": None}
+    if spec is None:
+        return upd
+    if ev is None and per.confidence >= 0.6 and per.half_step_acf < 0.2:
+        upd.update(value=spec, available=True, reason=None, method="spectral",
+                   note=f"cadence {spec:.0f} steps/min from the periodicity of the whole clip only "
+                        "(no valid consecutive steps)")
+    elif ev is not None and abs(ev / spec - 1) > tol:
+        use_spec = per.confidence >= 0.5 or entry["n_steps"] < 4
+        upd.update(value=spec if use_spec else ev, method="spectral" if use_spec else "events",
+                   note=f"step-event cadence {ev:.0f} and spectral cadence {spec:.0f} steps/min disagree "
+                        f"by more than {100 * tol:.0f} %; reporting the "
+                        f"{'spectral' if use_spec else 'event'} value")
+    return upd
+
+
+def cadence_of_steps(vals: list[float]) -> float | None:
+    """Cadence from per-step cadences via the median step time."""
+    return 60.0 / float(np.median([60.0 / v for v in vals])) if vals else None

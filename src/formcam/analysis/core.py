@@ -1,0 +1,217 @@
+"""The analysis core in one call: pose series -> cleaned series, view, events, steps, metrics.
+
+``analyze_series`` composes :mod:`formcam.analysis.clean`, :mod:`formcam.analysis.view`,
+:mod:`formcam.analysis.events`, :mod:`formcam.analysis.kinematics`, :mod:`formcam.analysis.scale` and
+:mod:`formcam.analysis.metrics`. Events are detected on the cleaned series *before*
+the low-pass (swap-fixed and gap-filled only): their hinge fit is its own
+noise filter and a low-pass would round the contact kink. Angles and positions
+come from the low-passed series. Events and the view decisions use only the
+:func:`running_segment` (the longest stretch with the runner tracked and
+moving); event frames are shifted back to whole-clip frame indices and a
+warning names the segment.
+
+``Analysis.to_report_fields()`` returns the report.json keys ``view``,
+``setting``, ``direction``, ``steps`` and ``metrics`` plus ``quality`` (a dict
+to merge into the report's ``quality``), all JSON-serialisable (no numpy
+scalars, no NaN: missing numbers are None).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.ndimage import maximum_filter1d, minimum_filter1d
+
+from formcam.analysis.clean import CleanReport, clean_series, default_cutoff_hz, lowpass
+from formcam.analysis.events import Events, detect_events
+from formcam.analysis.kinematics import Kinematics, compute_kinematics, leg_length_px
+from formcam.analysis.metrics import step_values, summarize, warnings_for
+from formcam.analysis.scale import Scale, estimate_scale
+from formcam.analysis.view import ViewDecision, decide_view
+from formcam.errors import NoRunnerError
+from formcam.series import PoseSeries
+
+log = logging.getLogger(__name__)
+
+MIN_FRAMES = 10
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Result of :func:`analyze_series`.
+
+    Attributes:
+        series: cleaned, low-passed pose series (pixels, y down).
+        view: view / direction / setting decisions with evidence.
+        events: accepted and rejected contacts.
+        kinematics: per-frame angles and positions.
+        scale: pixels per cm and the height used.
+        steps: one report-shaped dict per accepted contact.
+        metrics: summary entry per metric name.
+        warnings: quality warnings (str).
+        clean: what cleaning changed.
+    """
+
+    series: PoseSeries
+    view: ViewDecision
+    events: Events
+    kinematics: Kinematics
+    scale: Scale
+    steps: tuple[dict[str, Any], ...]
+    metrics: dict[str, dict[str, Any]]
+    warnings: tuple[str, ...]
+    clean: CleanReport
+
+    def to_report_fields(self) -> dict[str, Any]:
+        """``{view, setting, direction, steps, metrics, quality}``, JSON-serialisable."""
+        quality = {
+            "warnings": list(self.warnings),
+            "repairs": self.clean.to_dict(),
+            "scale": self.scale.to_dict(),
+            "decisions": self.view.to_dict(),
+            "cadence": {k: self.metrics.get("cadence_spm", {}).get(k) for k in
+                        ("method", "events_spm", "spectral_spm", "spectral_confidence")},
+            "periodicity": {"stride_s": self.events.periodicity.stride_s,
+                            "confidence": self.events.periodicity.confidence,
+                            "source": self.events.periodicity.source,
+                            "half_step_acf": self.events.periodicity.half_step_acf},
+            "rejected_contacts": [{"side": r.side, "contact_s": r.ic_s, "toe_off_s": r.to_s,
+                                   "reason": r.reason} for r in self.events.rejected],
+        }
+        fields = {"view": self.view.view.value, "setting": self.view.setting.value,
+                  "direction": self.view.direction.value, "steps": [dict(s) for s in self.steps],
+                  "metrics": self.metrics, "quality": quality}
+        return dict(_jsonable(fields))
+
+
+def _jsonable(obj: Any) -> Any:
+    """Recursively convert numpy scalars to Python, non-finite floats to None, round floats."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, bool | np.bool_):
+        return bool(obj)
+    if isinstance(obj, int | np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        f = float(obj)
+        return round(f, 4) if math.isfinite(f) else None
+    return obj
+
+
+def _slice(series: PoseSeries, s0: int, s1: int) -> PoseSeries:
+    return replace(series, xy=series.xy[s0:s1], score=series.score[s0:s1], t_s=series.t_s[s0:s1])
+
+
+def running_segment(series: PoseSeries, *, min_score: float = 0.3, bridge_s: float = 0.5,
+                    window_s: float = 1.0, min_motion: float = 0.15) -> tuple[int, int]:
+    """Half-open frame range ``[s0, s1)`` that is analysed for events and decisions.
+
+    The longest run of frames where the runner's hips and shoulders are found
+    (score >= ``min_score``) and the legs move like running: the range of the
+    ankle-to-ankle offset (x and y, px) over a centred ``window_s`` window is at
+    least ``min_motion`` leg lengths. That excludes a frozen video frame (e.g. a
+    paused player in a screen recording: the model re-estimates the same image
+    with ~1-3 px jitter) and standing or crouching (starting blocks). Gaps up to
+    ``bridge_s`` are bridged. The whole clip when nothing qualifies.
+    """
+    ok = np.asarray(series.present(min_score=min_score), dtype=bool)
+    xy = np.where((series.score >= min_score)[..., None], series.xy, np.nan)
+    d = xy[:, series.index("left_ankle")] - xy[:, series.index("right_ankle")]
+    leg = leg_length_px(replace(series, xy=xy))
+    w = max(3, round(window_s * series.fps))
+    if np.isfinite(leg) and np.isfinite(d).any():
+        rng = np.zeros(series.n_frames)
+        for c in range(2):
+            col = pd_fill(d[:, c])
+            rng = np.maximum(rng, maximum_filter1d(col, w) - minimum_filter1d(col, w))
+        ok &= rng >= min_motion * leg
+    idx = np.flatnonzero(ok)
+    if idx.size == 0:
+        return 0, series.n_frames
+    gap = max(1, round(bridge_s * series.fps))
+    breaks = np.flatnonzero(np.diff(idx) > gap + 1)
+    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
+    ends = np.concatenate([idx[breaks], [idx[-1]]]) + 1
+    k = int(np.argmax(ends - starts))
+    return int(starts[k]), int(ends[k])
+
+
+def pd_fill(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Linear interpolation of NaNs (ends held); all-NaN stays NaN."""
+    ok = np.isfinite(x)
+    if ok.all() or not ok.any():
+        return x
+    i = np.arange(x.size, dtype=np.float64)
+    return np.asarray(np.interp(i, i[ok], x[ok]))
+
+
+def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str | None = None,
+                   direction: str | None = None, height_cm: float | None = None,
+                   min_score: float = 0.3, max_gap_s: float = 0.1, cutoff_hz: float | None = None,
+                   fix_swaps: bool = True) -> Analysis:
+    """Analyse one runner's pose series.
+
+    Args:
+        series: raw pose series of the runner (pixels, y down).
+        view: force ``"side"``, ``"rear"`` or ``"front"`` (else automatic).
+        setting: force ``"treadmill"`` or ``"overground"``.
+        direction: force ``"right"``/``"left"`` (side view) or ``"away"``/``"toward"``.
+        height_cm: runner's stature for centimetres (default 170 cm, reported).
+        min_score: keypoint confidence below which a keypoint is treated as missing.
+        max_gap_s: longest gap (s) that is interpolated.
+        cutoff_hz: low-pass cut-off (Hz); None = :func:`formcam.analysis.clean.default_cutoff_hz`.
+        fix_swaps: repair left/right leg swaps.
+
+    Raises:
+        NoRunnerError: fewer than 10 frames show the runner's hips and shoulders.
+        ConfigError: an override or ``height_cm`` is invalid.
+    """
+    n_seen = int(series.present(min_score=min_score).sum())
+    if n_seen < MIN_FRAMES:
+        raise NoRunnerError(f"the runner's hips and shoulders were found in only {n_seen} of "
+                            f"{series.n_frames} frames (score >= {min_score}); need at least {MIN_FRAMES}")
+    raw_clean, report = clean_series(series, min_score=min_score, max_gap_s=max_gap_s,
+                                     fix_swaps=fix_swaps, lowpass_on=False)
+    cut = default_cutoff_hz(series.fps) if cutoff_hz is None else float(cutoff_hz)
+    smooth = replace(raw_clean, xy=lowpass(raw_clean.xy, fps=series.fps, cutoff_hz=cut))
+    report = replace(report, cutoff_hz=cut)
+    s0, s1 = running_segment(series, min_score=min_score)
+    seg_smooth, seg_raw = _slice(smooth, s0, s1), _slice(raw_clean, s0, s1)
+    decision = decide_view(seg_smooth, view=view, direction=direction, setting=setting)
+    side = decision.view.value == "side"
+    events = detect_events(seg_raw, forward_sign=decision.forward_sign, side_view=side,
+                           leg_length_px=leg_length_px(seg_smooth)).shifted(s0)
+    kin = compute_kinematics(smooth, forward_sign=decision.forward_sign)
+    raw_kin = compute_kinematics(raw_clean, forward_sign=decision.forward_sign)
+    raw_kin = replace(raw_kin, leg_length_px=kin.leg_length_px)
+    scale = estimate_scale(smooth, height_cm=height_cm)
+    steps = step_values(kin, raw_kin, events, scale, view=decision.view.value)
+    metrics = summarize(steps, events, view=decision.view.value)
+    warnings = warnings_for(metrics, steps, fps=float(series.fps))
+    if not steps:
+        warnings.append("no valid steps were detected: no metric could be computed")
+    if series.n_frames - (s1 - s0) > 0.05 * series.n_frames:
+        warnings.append(f"analysed frames {s0}-{s1 - 1} ({series.t_s[s0]:.2f}-{series.t_s[s1 - 1]:.2f} s), "
+                        f"the longest stretch with the runner tracked and running; "
+                        f"{series.n_frames - (s1 - s0)} other frames skipped")
+    if events.n_same_side_steps:
+        warnings.append(f"{events.n_same_side_steps} step(s) between two contacts labelled with the same "
+                        "foot (far-leg label swap): counted for cadence, left/right values less certain")
+    n_fa = sum(1 for c in events.contacts if c.method == "fore-aft")
+    if n_fa:
+        warnings.append(f"{n_fa} of {len(events.contacts)} contacts timed from the foot's fore-aft extremes "
+                        "only (foot height too noisy for the sub-frame fit): contact time is approximate")
+    if report.n_swaps_fixed:
+        warnings.append(f"repaired {report.n_swaps_fixed} left/right leg swap(s) "
+                        f"({len(report.swapped_frames)} frames)")
+    for w in warnings:
+        log.info(w)
+    return Analysis(series=smooth, view=decision, events=events, kinematics=kin, scale=scale,
+                    steps=tuple(steps), metrics=metrics, warnings=tuple(warnings), clean=report)

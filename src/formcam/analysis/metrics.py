@@ -1,0 +1,287 @@
+"""Per-step running-form values and their summary, gated by camera view.
+
+Every metric in DESIGN.md is computed per accepted contact ("step") and then
+summarised as ``{value, unit, left, right, n_steps, available, reason, spread}``:
+
+* ``value`` = median over all steps (both feet); ``left`` / ``right`` = median
+  over that foot's steps; ``spread`` = inter-quartile range (IQR, p75 - p25) over
+  all steps, in the metric's unit. Exception: ``cadence_spm`` ``value`` comes from
+  a least-squares fit of all IC and TO times against step number (60 / step
+  time), which is the total-steps-over-total-time cadence and is far less
+  sensitive to per-event timing noise than a median of single step times;
+  ``left``/``right`` are 60 / median step time of the steps ending on that foot.
+  The cadence entry also carries ``method`` (``events`` | ``spectral``),
+  ``events_spm``, ``spectral_spm`` (120 / stride period from the whole clip's
+  periodicity), ``spectral_confidence`` and ``note``: the two are cross-checked
+  and, if they differ by > 15 %, the better-supported one is reported and a
+  warning says so (see :func:`formcam.analysis.cadence.cadence_check`).
+* Per-step definitions (``t_ic``, ``t_to`` sub-frame times; midstance
+  ``t_mid = (t_ic + t_to) / 2``; angles from :mod:`formcam.analysis.kinematics`):
+
+  ==========================  ==========================================================
+  contact_time_ms             ``t_to - t_ic``
+  cadence_spm                 60 / (IC - previous IC of the other foot)
+  trunk_lean_deg              mean trunk lean over [t_ic, t_to], + forward
+  overstride_cm / _ratio      heel ahead of the hip midpoint at IC (+ ahead); cm and
+                              fraction of leg length (hip-knee-ankle, px / px)
+  shank_angle_ic_deg          shank vs vertical at IC, + ankle ahead of knee
+  knee_flexion_ic_deg         at IC, 0 = straight
+  hip_extension_deg           peak thigh angle behind vertical, IC to next same-foot IC
+  vertical_oscillation_cm     hip-mid vertical peak-to-peak, IC to next (other foot) IC
+  foot_strike_angle_deg       foot angle at IC minus foot angle at midstance (the flat
+                              foot stands in for the standing offset), + heel first
+  pelvic_drop_deg             hip line vs horizontal at midstance, + swing-side hip lower
+  lateral_trunk_lean_deg      trunk vs vertical in the frontal plane at midstance,
+                              + toward the stance side
+  pelvic_sway_cm              hip-mid lateral peak-to-peak, IC to next same-foot IC
+  ==========================  ==========================================================
+
+* View gating: sagittal metrics need a side view, frontal ones a rear or front
+  view; ``cadence_spm`` is available in every view (step timing does not depend
+  on it). Unavailable metrics carry ``available: false`` and a ``reason``; they
+  are never numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcam.analysis.cadence import cadence_check, cadence_fit_spm, cadence_of_steps
+from formcam.analysis.events import Contact, Events
+from formcam.analysis.kinematics import Kinematics
+from formcam.analysis.scale import Scale
+
+log = logging.getLogger(__name__)
+Arr = NDArray[np.float64]
+
+SIDE_METRICS: tuple[str, ...] = (
+    "contact_time_ms", "trunk_lean_deg", "overstride_cm", "overstride_ratio", "shank_angle_ic_deg",
+    "knee_flexion_ic_deg", "hip_extension_deg", "vertical_oscillation_cm", "foot_strike_angle_deg")
+FRONTAL_METRICS: tuple[str, ...] = ("pelvic_drop_deg", "lateral_trunk_lean_deg", "pelvic_sway_cm")
+METRICS: tuple[str, ...] = ("cadence_spm", *SIDE_METRICS, *FRONTAL_METRICS)
+UNITS: dict[str, str] = {
+    "cadence_spm": "steps/min", "contact_time_ms": "ms", "overstride_cm": "cm",
+    "overstride_ratio": "fraction of leg length", "vertical_oscillation_cm": "cm", "pelvic_sway_cm": "cm"}
+SPREAD_KIND = "iqr"
+
+
+def unit_of(name: str) -> str:
+    return UNITS.get(name, "deg")
+
+
+def available_in(name: str, view: str) -> tuple[bool, str | None]:
+    """(available, reason) of metric ``name`` in camera ``view``."""
+    if name in SIDE_METRICS and view != "side":
+        return False, f"needs a side view (this clip is a {view} view)"
+    if name in FRONTAL_METRICS and view == "side":
+        return False, "needs a rear or front view (this clip is a side view)"
+    return True, None
+
+
+def _at(t: Arr, y: Arr, when: float) -> float:
+    """Linear interpolation of ``y`` at time ``when``; NaN outside or next to NaN."""
+    if not t[0] <= when <= t[-1]:
+        return float("nan")
+    i = int(np.clip(np.searchsorted(t, when) - 1, 0, t.size - 2))
+    w = (when - t[i]) / (t[i + 1] - t[i])
+    return float((1 - w) * y[i] + w * y[i + 1])
+
+
+def _at_contact(t: Arr, y: Arr, when: float, *, window_s: float = 0.04, max_window_s: float = 0.07) -> float:
+    """Value of ``y`` at the instant of contact ``when`` from the samples *before* it.
+
+    The impact is a velocity discontinuity, so interpolating across it mixes in
+    post-impact samples; instead a line (3 samples) or parabola (4+ samples) fitted
+    to the samples in ``[when - w, when]``, ``w = max(window_s, 3 frames)``, is
+    evaluated at ``when`` (an extrapolation of less than one frame). When ``w``
+    would exceed ``max_window_s`` (below ~45 fps) the window spans too much of the
+    curved late swing: then plain linear interpolation.
+    """
+    dt = float(np.median(np.diff(t))) if t.size > 1 else 1.0
+    w = max(window_s, 3 * dt)
+    sel = np.flatnonzero((t <= when + 1e-9) & (t >= when - w - 1e-9))
+    if w > max_window_s or sel.size < 3 or not np.isfinite(y[sel]).all():
+        return _at(t, y, when)
+    coef = np.polyfit(t[sel] - when, y[sel], 2 if sel.size >= 4 else 1)
+    return float(coef[-1])
+
+
+def _window(t: Arr, y: Arr, t0: float, t1: float) -> Arr:
+    sel = (t >= t0) & (t <= t1)
+    return y[sel]
+
+
+def _peak(y: Arr) -> float:
+    """Maximum of samples ``y`` refined by a parabola through its neighbours; NaN if any NaN."""
+    if y.size == 0 or not np.isfinite(y).all():
+        return float("nan")
+    i = int(np.argmax(y))
+    if 0 < i < y.size - 1:
+        a, b, c = y[i - 1], y[i], y[i + 1]
+        den = a - 2 * b + c
+        if den < 0:
+            return float(b - (a - c) ** 2 / (8 * den))
+    return float(y[i])
+
+
+def _peak_fit(t: Arr, y: Arr, t0: float, t1: float, *, half_s: float = 0.025) -> float:
+    """Maximum of ``y`` over [t0, t1]: vertex of a parabola fitted by least squares to the
+    samples within ``half_s`` (at least one frame) of the largest sample. Used on
+    unfiltered angles: a fit averages the noise without the low-pass's flattening."""
+    sel = np.flatnonzero((t >= t0) & (t <= t1))
+    if sel.size == 0 or not np.isfinite(y[sel]).all():
+        return float("nan")
+    i = int(sel[np.argmax(y[sel])])
+    dt = float(np.median(np.diff(t))) if t.size > 1 else 1.0
+    k = max(1, round(half_s / dt))
+    lo, hi = max(i - k, 0), min(i + k + 1, y.size)
+    if hi - lo < 3 or not np.isfinite(y[lo:hi]).all():
+        return float(y[i])
+    a, b, c = np.polyfit(t[lo:hi] - t[i], y[lo:hi], 2)
+    if a >= 0 or abs(b / (2 * a)) > (hi - lo) * dt:
+        return float(y[i])
+    return float(c - b * b / (4 * a))
+
+
+def _p2p(y: Arr) -> float:
+    return _peak(y) + _peak(-y)
+
+
+def _next_ic(contacts: tuple[Contact, ...], k: int, *, same: bool, max_s: float) -> float | None:
+    c = contacts[k]
+    for d in contacts[k + 1:]:
+        if d.ic_s - c.ic_s > max_s:
+            return None
+        if (d.side == c.side) == same:
+            return d.ic_s
+        if same is False:
+            return None
+    return None
+
+
+def _step(kin: Kinematics, raw: Kinematics, contacts: tuple[Contact, ...], k: int, scale: Scale,
+          stride_s: float) -> dict[str, float | None]:
+    c = contacts[k]
+    j = 0 if c.side == "left" else 1
+    sgn = 1.0 if c.side == "left" else -1.0
+    t = kin.t_s
+    mid = (c.ic_s + c.to_s) / 2
+    at: Callable[[Arr, float], float] = lambda y, when: _at(t, y, when)  # noqa: E731
+    stride_end = _next_ic(contacts, k, same=True, max_s=1.5 * stride_s)
+    step_end = _next_ic(contacts, k, same=False, max_s=0.75 * stride_s)
+    trunk = _window(t, kin.trunk_lean_deg, c.ic_s, c.to_s)
+    ahead = _at_contact(t, (raw.ankle_ahead_px if raw.heel_ahead_px is None else raw.heel_ahead_px)[:, j],
+                        c.ic_s)
+    out: dict[str, float | None] = {
+        "contact_time_ms": c.contact_time_ms,
+        "cadence_spm": 60.0 / c.step_time_s if c.step_time_s else None,
+        "trunk_lean_deg": float(np.mean(trunk)) if trunk.size else at(kin.trunk_lean_deg, mid),
+        "overstride_cm": ahead / scale.px_per_cm,
+        "overstride_ratio": ahead / kin.leg_length_px,
+        "shank_angle_ic_deg": _at_contact(t, raw.shank_angle_deg[:, j], c.ic_s),
+        "knee_flexion_ic_deg": _at_contact(t, raw.knee_flexion_deg[:, j], c.ic_s),
+        "hip_extension_deg": (_peak_fit(t, -raw.thigh_angle_deg[:, j], c.ic_s, stride_end)
+                              if stride_end else None),
+        "vertical_oscillation_cm": (_p2p(_window(t, kin.hip_mid_uv_px[:, 1], c.ic_s, step_end))
+                                    / scale.px_per_cm if step_end else None),
+        "foot_strike_angle_deg": (_at_contact(t, raw.foot_angle_deg[:, j], c.ic_s)
+                                  - at(raw.foot_angle_deg[:, j], mid)),
+        "pelvic_drop_deg": sgn * at(kin.pelvis_obliquity_deg, mid),
+        "lateral_trunk_lean_deg": sgn * at(kin.lateral_trunk_lean_deg, mid),
+        "pelvic_sway_cm": (_p2p(_window(t, kin.hip_mid_w_px, c.ic_s, stride_end)) / scale.px_per_cm
+                           if stride_end else None),
+    }
+    return {k2: (None if v is None or not np.isfinite(v) else float(v)) for k2, v in out.items()}
+
+
+def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, *,
+                view: str) -> list[dict[str, Any]]:
+    """One dict per accepted contact: timing plus every metric (None where not available).
+
+    ``kin`` comes from the low-passed series, ``raw`` from the same series before
+    the low-pass: values *at* contact (knee, shank, foot angle, overstride) and the
+    hip-extension peak are read from ``raw``, because a low-pass smears the impact
+    discontinuity and flattens the peak into biases of degrees; their noise is
+    averaged by the median over steps.
+
+    Keys: ``side, contact_frame, contact_s, toe_off_frame, toe_off_s`` (frames are the
+    nearest whole frames of the sub-frame events) and the names in :data:`METRICS`.
+    """
+    steps = []
+    for k, c in enumerate(events.contacts):
+        vals = _step(kin, raw, events.contacts, k, scale, events.stride_period_s)
+        for name in METRICS:
+            if not available_in(name, view)[0]:
+                vals[name] = None
+        steps.append({"side": c.side, "contact_frame": round(c.ic_frame), "contact_s": c.ic_s,
+                      "toe_off_frame": round(c.to_frame), "toe_off_s": c.to_s, **vals})
+    return steps
+
+
+def _median(vals: list[float]) -> float | None:
+    return float(np.median(vals)) if vals else None
+
+
+def summarize(steps: list[dict[str, Any]], events: Events, *, view: str) -> dict[str, dict[str, Any]]:
+    """Summary entry of every metric in :data:`METRICS` (see module docstring)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in METRICS:
+        ok, reason = available_in(name, view)
+        vals = [s[name] for s in steps if s.get(name) is not None] if ok else []
+        side_vals = {sd: [s[name] for s in steps if s["side"] == sd and s.get(name) is not None]
+                     for sd in ("left", "right")}
+        if ok and not vals:
+            ok, reason = False, "no valid steps were detected" if not steps else "not measurable in any step"
+        entry: dict[str, Any] = {"value": None, "unit": unit_of(name), "left": None, "right": None,
+                                 "n_steps": 0, "available": ok, "reason": reason, "spread": None}
+        if ok:
+            q75, q25 = np.percentile(vals, [75, 25])
+            entry.update(value=_median(vals), left=_median(side_vals["left"]),
+                         right=_median(side_vals["right"]), n_steps=len(vals), spread=float(q75 - q25))
+            if name == "cadence_spm":
+                fit = cadence_fit_spm(events)
+                entry["value"] = fit if fit is not None else entry["value"]
+                entry.update(left=cadence_of_steps(side_vals["left"]),
+                             right=cadence_of_steps(side_vals["right"]))
+        if name == "cadence_spm":
+            entry.update(cadence_check(entry, events))
+        out[name] = entry
+    return out
+
+
+PELVIC_DROP_CAVEAT = (
+    "pelvic drop is read from the pose model's hip keypoints, which follow the pelvis tilt poorly "
+    "from behind: on formcam's phantom runner (formcam verify) MediaPipe's hips showed 0.3 deg of "
+    "drop for a true 9 deg, so a low value does not rule out pelvic drop; check the video too")
+"""Rear/front-view caveat (issue #4 measurements; see README, Accuracy)."""
+
+
+def warnings_for(metrics: dict[str, dict[str, Any]], steps: list[dict[str, Any]], *,
+                 fps: float, min_steps_per_side: int = 7) -> list[str]:
+    """Quality warnings: low frame rate, few steps, implausible cadence, the pelvic-drop caveat."""
+    out = []
+    if fps < 60:
+        out.append(f"frame rate {fps:.3g} fps is below 60 fps: contact time and angles at contact are "
+                   f"less accurate (one frame = {1000 / fps:.0f} ms)")
+    n_l = sum(1 for s in steps if s["side"] == "left")
+    n_r = len(steps) - n_l
+    if min(n_l, n_r) < min_steps_per_side:
+        out.append(f"summary based on {len(steps)} steps ({n_l} left, {n_r} right); at least "
+                   f"{min_steps_per_side} per side recommended")
+    note = metrics.get("cadence_spm", {}).get("note")
+    if note:
+        out.append(str(note))
+    if metrics.get("pelvic_drop_deg", {}).get("available"):
+        out.append(PELVIC_DROP_CAVEAT)
+    cad = metrics.get("cadence_spm", {}).get("value")
+    if cad is not None and cad < 130:
+        out.append(f"cadence {cad:.0f} steps/min is implausibly low for running: if this is slow-motion "
+                   "footage, give the true capture frame rate")
+    elif cad is not None and cad > 230:
+        out.append(f"cadence {cad:.0f} steps/min is implausibly high: check the frame rate")
+    return out

@@ -1,0 +1,24 @@
+"""Stage 2, pose: frames in, the runner's 2D keypoints out (a :class:`formcam.series.PoseSeries`).
+
+Takes frames from :mod:`formcam.video`; a backend (:func:`create_backend`: MediaPipe Tasks
+or ONNX Runtime, keypoints ``(P, K, 2)`` and scores ``(P, K)`` per frame) finds every
+person, :func:`detect` keeps only their keypoints, and :func:`runner_series` links them
+into tracks and chooses the runner (:class:`PersonChoice` overrides the choice). Gives the
+runner's :class:`~formcam.series.PoseSeries` and a record of the choice. Model files are
+located by :func:`model_path` (never downloaded).
+"""
+
+from formcam.pose.backends import (
+           BACKENDS,
+           PoseBackend,
+           check_detect_interval,
+           create_backend,
+           installed_models,
+)
+from formcam.pose.estimate import Detections, Selection, detect, quality_of, runner_series
+from formcam.pose.models import MODEL_SIZES, model_path
+from formcam.pose.select import PersonChoice
+
+__all__ = ["BACKENDS", "MODEL_SIZES", "Detections", "PersonChoice", "PoseBackend", "Selection",
+           "check_detect_interval", "create_backend", "detect", "installed_models", "model_path",
+           "quality_of", "runner_series"]

@@ -1,0 +1,310 @@
+"""``OnnxBackend``: BlazePose detector + landmark model on onnxruntime, tracking like MediaPipe.
+
+Per frame, as MediaPipe's Tasks ``PoseLandmarker`` in VIDEO mode:
+
+1. the ROIs tracked from the previous frame (from each person's auxiliary
+   landmarks) are the candidates;
+2. while fewer than ``num_poses`` people are tracked, the person detector runs on
+   the frame and its ROIs are merged with the tracked ones
+   (:func:`~formcam.pose.backends.onnx.roi.merge_detections`: a detection replaces the
+   tracked ROI it overlaps with IoU > 0.5, as MediaPipe, and a detection centred
+   on a tracked person is dropped, so nobody is drawn twice), then clipped to
+   ``num_poses``. MediaPipe runs the detector on every such frame; here, once at
+   least one person is tracked, it can run only every ``detect_interval_s`` seconds
+   of video time (opt-in; default 0 = MediaPipe's schedule), and at once on the frame after a track is lost
+   (not found, or converged on someone else's ROI) or while nobody is tracked.
+   ``detect_interval_s=0`` (the default) is MediaPipe's schedule;
+3. the landmark model runs on each ROI; a person whose pose-presence probability
+   is below ``min_presence_confidence`` is dropped (and no longer tracked).
+
+So with ``num_poses=1`` and one runner the detector runs once and the landmark
+model alone follows the runner. With ``num_poses=3`` (formcam's default, to find
+other people for runner selection) MediaPipe's schedule runs the detector on
+every frame, which costs about as much as the full landmark model (model alone,
+2 threads, 2-core reference machine: 87 frames/s with it, 168 without); a 0.5 s
+interval runs it on 1 frame in 30 at 60 fps, and someone walking into the picture
+is still found within half a second. Between detector runs each person's crop is
+the one tracked from the previous frame's landmarks (MediaPipe's ``num_poses=1``
+behaviour) instead of a fresh detection's, which is rotated a few degrees
+differently: keypoints move by a few pixels (median 2.4 px on a 960x540 phantom,
+13 px on a 1080x1920 real clip) and are about as close to the phantom's truth
+(median 8.7 px vs 8.4 px every frame). On the real clip it changed the metrics
+beyond their SDDs (far-leg swaps 2 -> 9, hip extension 21 -> 4 deg), which is why
+the interval is opt-in, not the default.
+
+4. with ``num_poses=1`` MediaPipe also smooths the output landmarks (a causal One
+   Euro filter, :mod:`~formcam.pose.backends.onnx.smoothing`); ``smooth=None`` follows
+   that rule, ``True``/``False`` force it. Timestamps for the filter are whole
+   milliseconds, made strictly increasing, as the MediaPipe backend sends them.
+
+Threads: ``intra_op_num_threads`` defaults to one less than the number of CPU
+cores (at least 1, at most 4), with one inter-op thread and no spin-waiting,
+because formcam decodes video in a background thread at the same time
+(:mod:`formcam.video.prefetch`) and that thread needs a core of its own. Measured on the
+2-core reference machine (full model, 300 frames of the 1080p60 phantom, median of
+3 runs on an otherwise idle machine), frames/s of the pose stage with decoding
+prefetched (the end-to-end rate) for 1 vs 2 intra-op threads:
+
+======================================  =========  =========
+setting                                 1 thread   2 threads
+======================================  =========  =========
+``num_poses=1``                         124        120
+``num_poses=3``, detector every 0.5 s   117.5      116.8
+``num_poses=3``, detector every frame   65.5       69.7
+model alone (frames in memory), P1      138        159
+======================================  =========  =========
+
+(lite model, ``num_poses=3``, 0.5 s: 140 and 153 vs 135 and 138 in two rounds;
+``benchmarks/bench.py``, whole 600-frame clip, full, 3 poses, 0.5 s: 119 vs 122, a
+tie within run-to-run noise.) A second thread speeds up the model alone by ~15-20 %
+but takes CPU from the decoder, so end to end it gains nothing at formcam's
+defaults, and only MediaPipe's every-frame detector schedule profits from it. The models are small (224 and
+256 px inputs), so per-operator parallelism beyond ~4 threads gains little. Set
+``OnnxOptions.threads`` or the environment variable ``FORMCAM_ONNX_THREADS`` to
+override, e.g. the number of cores when frames come from memory, or 1 when a batch
+runs one worker process per core.
+
+Providers: CUDA when ``onnxruntime.get_available_providers()`` offers it
+(onnxruntime-gpu), else CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import numpy as np
+
+from formcam.errors import ConfigError, ModelError
+from formcam.pose.backends.base import BackendInfo, PoseFrame, PoseImage
+from formcam.pose.backends.onnx.detector import DEFAULT_NMS_IOU, PoseDetector
+from formcam.pose.backends.onnx.landmarks import N_BODY, LandmarkModel, LandmarkResult
+from formcam.pose.backends.onnx.paths import DETECTOR_FILE, landmark_file, onnx_model_path
+from formcam.pose.backends.onnx.roi import Roi, associate, merge_detections
+from formcam.pose.backends.onnx.smoothing import LandmarkSmoother
+from formcam.pose.models import MODEL_SIZES
+from formcam.series import BLAZEPOSE_KEYPOINTS
+from formcam.video import YuvImage
+
+log = logging.getLogger(__name__)
+
+
+THREADS_ENV = "FORMCAM_ONNX_THREADS"
+MAX_DEFAULT_THREADS = 4
+DEFAULT_DETECT_INTERVAL_S = 0.0
+"""Seconds of video between person-detector runs once someone is tracked (see the module docstring)."""
+_TIME_EPS_S = 1e-6
+
+
+def default_threads() -> int:
+    """Intra-op threads per session: ``$FORMCAM_ONNX_THREADS`` if set, else the number of
+    CPU cores minus one for the decoding thread, at least 1 and at most 4 (see the module
+    docstring for the measurements behind it).
+
+    Raises:
+        ConfigError: the variable is not a positive integer.
+    """
+    env = os.environ.get(THREADS_ENV)
+    if env:
+        try:
+            value = int(env)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise ConfigError(f"{THREADS_ENV} must be a positive integer, got {env!r}")
+        return value
+    return max(1, min(MAX_DEFAULT_THREADS, (os.cpu_count() or 1) - 1))
+
+
+def default_providers() -> list[str]:
+    """``["CUDAExecutionProvider", "CPUExecutionProvider"]`` when CUDA is available, else CPU only."""
+    import onnxruntime as ort
+
+    if "CUDAExecutionProvider" in ort.get_available_providers():
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return ["CPUExecutionProvider"]
+
+
+def make_session(path: Path, *, threads: int, providers: list[str]) -> Any:
+    """An onnxruntime ``InferenceSession`` for ``path`` with formcam's settings.
+
+    Raises:
+        ModelError: onnxruntime cannot load the file.
+    """
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), sess_options=opts, providers=providers)
+    except Exception as exc:  # onnxruntime raises its own exception types
+        raise ModelError(f"{path}: onnxruntime could not load the model ({exc})") from None
+
+
+@dataclass(frozen=True)
+class OnnxOptions:
+    """Options of :class:`OnnxBackend`.
+
+    Attributes:
+        model: landmark model size, ``lite``, ``full`` or ``heavy``.
+        num_poses: most people returned per frame (1..10).
+        min_detection_confidence: person-detector score threshold in [0, 1].
+        min_presence_confidence: landmark-model pose-presence threshold in [0, 1].
+        min_tracking_confidence: IoU above which a detection replaces a tracked ROI.
+        nms_iou: IoU above which detections merge in weighted NMS.
+        detect_interval_s: once someone is tracked, and while fewer than ``num_poses``
+            people are, run the person detector only every this many seconds of video
+            time (0: on every such frame, as MediaPipe). It always runs while nobody
+            is tracked and on the frame after a track is lost.
+        smooth: smooth the landmarks of a single pose over time as MediaPipe does
+            (None: only when ``num_poses == 1``, MediaPipe's rule).
+        threads: intra-op threads per session (None: :func:`default_threads`).
+        providers: onnxruntime execution providers (None: :func:`default_providers`).
+    """
+
+    model: str = "full"
+    num_poses: int = 3
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    nms_iou: float = DEFAULT_NMS_IOU
+    detect_interval_s: float = DEFAULT_DETECT_INTERVAL_S
+    smooth: bool | None = None
+    threads: int | None = None
+    providers: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.model not in MODEL_SIZES:
+            raise ConfigError(f"unknown model size: expected one of {MODEL_SIZES}, got {self.model!r}")
+        if not 1 <= self.num_poses <= 10:
+            raise ConfigError(f"expected num_poses in 1..10, got {self.num_poses}")
+        if self.smooth and self.num_poses != 1:
+            raise ConfigError("landmark smoothing works on a single pose: it needs num_poses=1")
+        if not math.isfinite(self.detect_interval_s) or self.detect_interval_s < 0:
+            raise ConfigError(f"expected detect_interval_s >= 0 seconds, got {self.detect_interval_s}")
+        if self.threads is not None and self.threads < 1:
+            raise ConfigError(f"expected threads >= 1 or None, got {self.threads}")
+        for name in ("min_detection_confidence", "min_presence_confidence", "min_tracking_confidence",
+                     "nms_iou"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"expected {name} in [0, 1], got {value}")
+
+
+class OnnxBackend:
+    """Callable BlazePose on onnxruntime; see :class:`formcam.pose.backends.base.PoseBackend`.
+
+    Sessions and tracking state belong to the instance; use one instance per video.
+    """
+
+    accepts_yuv = True
+    """It crops :class:`~formcam.video.yuv.YuvImage` planes itself (no whole-frame RGB conversion)."""
+    _tracked: list[Roi]
+    """ROIs of the people tracked into the next frame."""
+
+    def __init__(self, options: OnnxOptions | None = None) -> None:
+        self.options = options or OnnxOptions()
+        self._detector: PoseDetector | None = None
+        self._landmarks: LandmarkModel | None = None
+        self._smoother = LandmarkSmoother()
+        self._reset_tracking()
+
+    @property
+    def info(self) -> BackendInfo:
+        return BackendInfo(name="onnx", model=self.options.model)
+
+    @property
+    def keypoint_names(self) -> tuple[str, ...]:
+        return BLAZEPOSE_KEYPOINTS
+
+    def __enter__(self) -> Self:
+        opts = self.options
+        det_path = onnx_model_path(DETECTOR_FILE)
+        lm_path = onnx_model_path(landmark_file(opts.model))
+        threads = opts.threads or default_threads()
+        providers = list(opts.providers) if opts.providers else default_providers()
+        self._detector = PoseDetector(make_session(det_path, threads=threads, providers=providers),
+                                      min_score=opts.min_detection_confidence, nms_iou=opts.nms_iou)
+        self._landmarks = LandmarkModel(make_session(lm_path, threads=threads, providers=providers))
+        self._reset_tracking()
+        log.debug("opened ONNX BlazePose %s (%s, %s; %d threads, providers %s)", opts.model, det_path,
+                  lm_path, threads, providers)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._detector = None
+        self._landmarks = None
+        self._tracked = []
+
+    def _reset_tracking(self) -> None:
+        """Forget every tracked person, the detector schedule and the smoothing filter."""
+        self._tracked = []
+        self._last_detect_s = -math.inf
+        self._lost = False
+        self._last_ms = -1
+        self._smoother.reset()
+        self.detector_runs = 0
+        """Frames on which the person detector ran (since the backend was opened)."""
+
+    def _detection_due(self, t_s: float) -> bool:
+        """Whether the person detector runs on the frame at ``t_s`` (fewer than ``num_poses`` tracked)."""
+        if not self._tracked or self._lost:
+            return True
+        since = t_s - self._last_detect_s
+        return since < 0 or since >= self.options.detect_interval_s - _TIME_EPS_S
+
+    @property
+    def smoothing(self) -> bool:
+        """Whether output landmarks are smoothed over time (see :class:`OnnxOptions`)."""
+        return self.options.num_poses == 1 if self.options.smooth is None else self.options.smooth
+
+    def __call__(self, image: PoseImage, t_s: float) -> PoseFrame:
+        """Detect people in an RGB ``(H, W, 3)`` uint8 frame, or its YUV planes, shown at ``t_s`` s.
+
+        Frames must come in display order (tracking is by frame order); ``t_s`` times
+        the detector schedule (``detect_interval_s``) and the smoothing filter. YUV planes
+        are cropped without converting the whole frame (:attr:`accepts_yuv`).
+        """
+        if self._detector is None or self._landmarks is None:
+            raise RuntimeError("OnnxBackend must be used inside a `with` block")
+        if not isinstance(image, YuvImage) and (image.ndim != 3 or image.shape[2] != 3
+                                                or image.dtype != np.uint8):
+            raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+        opts = self.options
+        rois = associate(self._tracked, [], opts.min_tracking_confidence)
+        n_tracked = len(rois)
+        self._lost |= n_tracked < len(self._tracked)  # two tracks converged on one person
+        if n_tracked < opts.num_poses and self._detection_due(t_s):
+            self.detector_runs += 1
+            self._last_detect_s = t_s
+            rois = merge_detections(rois, self._detector(image).rois(), opts.min_tracking_confidence)
+        people: list[LandmarkResult] = []
+        rois = rois[:opts.num_poses]
+        for roi in rois:
+            result = self._landmarks(image, roi)
+            if result.presence >= opts.min_presence_confidence:
+                people.append(result)
+        self._lost = len(people) < n_tracked  # someone tracked into this frame was not found
+        self._tracked = [p.next_roi for p in people]
+        ms = max(round(t_s * 1000.0), self._last_ms + 1)
+        self._last_ms = ms
+        if not people:
+            self._smoother.reset()
+            return PoseFrame.empty(N_BODY)
+        xy = [p.xy for p in people]
+        vis = [p.visibility for p in people]
+        if self.smoothing:
+            roi = people[0].next_roi
+            xy[0], vis[0] = self._smoother(xy[0], vis[0], ms * 1000, (roi.width + roi.height) / 2.0)
+        return PoseFrame(keypoints=np.stack(xy), scores=np.clip(np.stack(vis), 0.0, 1.0))
