@@ -142,3 +142,18 @@ def test_detect_interval_needs_the_onnx_backend(tmp_path: Path, capsys: pytest.C
     assert err.startswith("formcam: error: x.mp4: a person-detector interval applies to the onnx"), err
     assert "add --backend onnx, or backend = \"onnx\" to a formcam.toml above it" in err
     assert not (tmp_path / "o" / "summary.csv").exists()
+
+
+KEYPOINTS = Path(__file__).parent / "data" / "keypoints" / "side_treadmill_01_portrait_60fps.npz"
+
+
+@pytest.mark.parametrize("command", ["analyze", "batch"])
+def test_out_that_is_a_file_or_cannot_be_made(tmp_path: Path, command: str) -> None:
+    """--out naming an existing file, or a folder under a file, is one error line, not a traceback."""
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    first = ["analyze", "--keypoints", KEYPOINTS] if command == "analyze" else ["batch", tmp_path / "none"]
+    if command == "batch":
+        (tmp_path / "none").mkdir()
+    assert_user_error(run_cli(*first, "--out", taken), "taken", "existing file")
+    assert_user_error(run_cli(*first, "--out", taken / "sub"), "sub", "cannot create")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from formcam.analysis import Analysis, analyze_series
-from formcam.errors import ConfigError, FormcamError, NoRunnerError
+from formcam.errors import ConfigError, FormcamError, InputError, NoRunnerError
 from formcam.pose import (
     PersonChoice,
     check_detect_interval,
@@ -324,6 +324,23 @@ def _write(out_dir: Path, report: dict[str, Any], files: dict[str, Path]) -> dic
     return files
 
 
+def ensure_out_dir(out_dir: str | Path) -> Path:
+    """Create the results folder ``out_dir`` (and its parents) before any work is done.
+
+    Raises:
+        InputError: ``out_dir`` is an existing file, or cannot be created (permissions,
+            read-only file system, a parent that is a file), with the reason.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: cannot write results there: expected a folder, got an existing file")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create the results folder: {exc.strerror or exc}") from None
+    return out
+
+
 def analyze_video(path: str | Path, out_dir: str | Path, options: AnalyzeOptions | None = None, *,
                   progress: ProgressFn | None = None, sha256: str | None = None) -> AnalyzeResult:
     """Full analysis of a video; writes ``keypoints.npz`` and ``report.json`` into ``out_dir``.
@@ -331,7 +348,7 @@ def analyze_video(path: str | Path, out_dir: str | Path, options: AnalyzeOptions
     ``sha256``: the file's hash if the caller already computed it (not read twice).
     """
     options = options or AnalyzeOptions()
-    out = Path(out_dir)
+    out = ensure_out_dir(out_dir)
     series, meta = estimate_pose(path, options, progress=progress, sha256=sha256)
     out.mkdir(parents=True, exist_ok=True)
     files = {"keypoints": save_keypoints(out / "keypoints.npz", series, meta=meta)}
@@ -350,6 +367,7 @@ def analyze_keypoints(path: str | Path, out_dir: str | Path, options: AnalyzeOpt
         log.warning("max_fps applies to the pose stage; a replay keeps the frames of its keypoints file")
     path = Path(path)
     series = load_keypoints(path)
+    ensure_out_dir(out_dir)
     meta = load_keypoints_meta(path) or {}
     if not {"input", "backend"} <= meta.keys():  # made elsewhere (e.g. a phantom's true keypoints)
         meta = {**_meta_for_plain_keypoints(path, series), **meta}

@@ -94,10 +94,12 @@ class PoseSeries:
         """``(T, 2)`` pixel trajectory of keypoint ``name``."""
         return self.xy[:, self.index(name), :]
 
-    def present(self, *, min_score: float = 0.5) -> NDArray[np.bool_]:
-        """``(T,)`` True where the hips and shoulders were all found."""
-        idx = [self.index(n) for n in ("left_hip", "right_hip", "left_shoulder", "right_shoulder")
-               if n in self.keypoints]
+    def present(self, *, min_score: float = 0.5, trunk: bool = True) -> NDArray[np.bool_]:
+        """``(T,)`` True where the hips and (with ``trunk``) the shoulders were all found.
+
+        ``trunk=False`` is for clips framed from the waist down (legs only)."""
+        names = ("left_hip", "right_hip", *(("left_shoulder", "right_shoulder") if trunk else ()))
+        idx = [self.index(n) for n in names if n in self.keypoints]
         ok = np.isfinite(self.xy[:, idx, :]).all(axis=(1, 2)) & (self.score[:, idx] >= min_score).all(axis=1)
         return np.asarray(ok)
 

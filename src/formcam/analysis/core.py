@@ -39,6 +39,9 @@ from formcam.series import PoseSeries
 log = logging.getLogger(__name__)
 
 MIN_FRAMES = 10
+MIN_TRUNK_FRACTION = 0.2
+"""Below this share of the hip frames showing the shoulders too, the clip is analysed as
+framed from the waist down (legs only): leg metrics measured, trunk metrics unavailable."""
 
 
 @dataclass(frozen=True)
@@ -109,19 +112,27 @@ def _slice(series: PoseSeries, s0: int, s1: int) -> PoseSeries:
     return replace(series, xy=series.xy[s0:s1], score=series.score[s0:s1], t_s=series.t_s[s0:s1])
 
 
+def shows_trunk(series: PoseSeries, *, min_score: float = 0.3) -> bool:
+    """Whether the shoulders are in view: in at least :data:`MIN_TRUNK_FRACTION` of the
+    frames that show the hips (False for a clip framed from the waist down)."""
+    hips = int(series.present(min_score=min_score, trunk=False).sum())
+    both = int(series.present(min_score=min_score).sum())
+    return hips == 0 or both >= MIN_TRUNK_FRACTION * hips
+
+
 def running_segment(series: PoseSeries, *, min_score: float = 0.3, bridge_s: float = 0.5,
-                    window_s: float = 1.0, min_motion: float = 0.15) -> tuple[int, int]:
+                    window_s: float = 1.0, min_motion: float = 0.15, trunk: bool = True) -> tuple[int, int]:
     """Half-open frame range ``[s0, s1)`` that is analysed for events and decisions.
 
-    The longest run of frames where the runner's hips and shoulders are found
-    (score >= ``min_score``) and the legs move like running: the range of the
+    The longest run of frames where the runner's hips and (with ``trunk``) shoulders
+    are found (score >= ``min_score``) and the legs move like running: the range of the
     ankle-to-ankle offset (x and y, px) over a centred ``window_s`` window is at
     least ``min_motion`` leg lengths. That excludes a frozen video frame (e.g. a
     paused player in a screen recording: the model re-estimates the same image
     with ~1-3 px jitter) and standing or crouching (starting blocks). Gaps up to
     ``bridge_s`` are bridged. The whole clip when nothing qualifies.
     """
-    ok = np.asarray(series.present(min_score=min_score), dtype=bool)
+    ok = np.asarray(series.present(min_score=min_score, trunk=trunk), dtype=bool)
     xy = np.where((series.score >= min_score)[..., None], series.xy, np.nan)
     d = xy[:, series.index("left_ankle")] - xy[:, series.index("right_ankle")]
     leg = leg_length_px(replace(series, xy=xy))
@@ -170,19 +181,22 @@ def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str 
         fix_swaps: repair left/right leg swaps.
 
     Raises:
-        NoRunnerError: fewer than 10 frames show the runner's hips and shoulders.
+        NoRunnerError: fewer than 10 frames show the runner's hips (and shoulders, unless
+            the clip is framed from the waist down).
         ConfigError: an override or ``height_cm`` is invalid.
     """
-    n_seen = int(series.present(min_score=min_score).sum())
+    trunk = shows_trunk(series, min_score=min_score)
+    n_seen = int(series.present(min_score=min_score, trunk=trunk).sum())
     if n_seen < MIN_FRAMES:
-        raise NoRunnerError(f"the runner's hips and shoulders were found in only {n_seen} of "
+        what = "hips and shoulders" if trunk else "hips"
+        raise NoRunnerError(f"the runner's {what} were found in only {n_seen} of "
                             f"{series.n_frames} frames (score >= {min_score}); need at least {MIN_FRAMES}")
     raw_clean, report = clean_series(series, min_score=min_score, max_gap_s=max_gap_s,
                                      fix_swaps=fix_swaps, lowpass_on=False)
     cut = default_cutoff_hz(series.fps) if cutoff_hz is None else float(cutoff_hz)
     smooth = replace(raw_clean, xy=lowpass(raw_clean.xy, fps=series.fps, cutoff_hz=cut))
     report = replace(report, cutoff_hz=cut)
-    s0, s1 = running_segment(series, min_score=min_score)
+    s0, s1 = running_segment(series, min_score=min_score, trunk=trunk)
     seg_smooth, seg_raw = _slice(smooth, s0, s1), _slice(raw_clean, s0, s1)
     decision = decide_view(seg_smooth, view=view, direction=direction, setting=setting)
     side = decision.view.value == "side"
@@ -191,10 +205,13 @@ def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str 
     kin = compute_kinematics(smooth, forward_sign=decision.forward_sign)
     raw_kin = compute_kinematics(raw_clean, forward_sign=decision.forward_sign)
     raw_kin = replace(raw_kin, leg_length_px=kin.leg_length_px)
-    scale = estimate_scale(smooth, height_cm=height_cm)
+    scale = estimate_scale(smooth, height_cm=height_cm, trunk=trunk)
     steps = step_values(kin, raw_kin, events, scale, view=decision.view.value)
-    metrics = summarize(steps, events, view=decision.view.value)
+    metrics = summarize(steps, events, view=decision.view.value, trunk=trunk)
     warnings = warnings_for(metrics, steps, fps=float(series.fps))
+    if not trunk:
+        warnings.append("the clip shows the runner from the waist down: leg metrics are measured, trunk "
+                        "lean is not, and centimetres come from the leg length alone (less precise)")
     if not steps:
         warnings.append("no valid steps were detected: no metric could be computed")
     if series.n_frames - (s1 - s0) > 0.05 * series.n_frames:

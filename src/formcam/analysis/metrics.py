@@ -64,6 +64,8 @@ SIDE_METRICS: tuple[str, ...] = (
     "knee_flexion_ic_deg", "hip_extension_deg", "vertical_oscillation_cm", "foot_strike_angle_deg")
 FRONTAL_METRICS: tuple[str, ...] = ("pelvic_drop_deg", "lateral_trunk_lean_deg", "pelvic_sway_cm")
 METRICS: tuple[str, ...] = ("cadence_spm", *SIDE_METRICS, *FRONTAL_METRICS)
+TRUNK_METRICS: tuple[str, ...] = ("trunk_lean_deg", "lateral_trunk_lean_deg")
+"""Metrics that need the shoulders: unavailable in a clip framed from the waist down."""
 UNITS: dict[str, str] = {
     "cadence_spm": "steps/min", "contact_time_ms": "ms", "overstride_cm": "cm",
     "overstride_ratio": "fraction of leg length", "vertical_oscillation_cm": "cm", "pelvic_sway_cm": "cm"}
@@ -74,12 +76,15 @@ def unit_of(name: str) -> str:
     return UNITS.get(name, "deg")
 
 
-def available_in(name: str, view: str) -> tuple[bool, str | None]:
-    """(available, reason) of metric ``name`` in camera ``view``."""
+def available_in(name: str, view: str, *, trunk: bool = True) -> tuple[bool, str | None]:
+    """(available, reason) of metric ``name`` in camera ``view``; ``trunk=False`` for a clip
+    framed from the waist down (no shoulders)."""
     if name in SIDE_METRICS and view != "side":
         return False, f"needs a side view (this clip is a {view} view)"
     if name in FRONTAL_METRICS and view == "side":
         return False, "needs a rear or front view (this clip is a side view)"
+    if name in TRUNK_METRICS and not trunk:
+        return False, "needs the shoulders in view (this clip shows the runner from the waist down)"
     return True, None
 
 
@@ -227,11 +232,13 @@ def _median(vals: list[float]) -> float | None:
     return float(np.median(vals)) if vals else None
 
 
-def summarize(steps: list[dict[str, Any]], events: Events, *, view: str) -> dict[str, dict[str, Any]]:
-    """Summary entry of every metric in :data:`METRICS` (see module docstring)."""
+def summarize(steps: list[dict[str, Any]], events: Events, *, view: str,
+              trunk: bool = True) -> dict[str, dict[str, Any]]:
+    """Summary entry of every metric in :data:`METRICS` (see module docstring); ``trunk=False``
+    (no shoulders in view) makes the trunk metrics unavailable with the reason."""
     out: dict[str, dict[str, Any]] = {}
     for name in METRICS:
-        ok, reason = available_in(name, view)
+        ok, reason = available_in(name, view, trunk=trunk)
         vals = [s[name] for s in steps if s.get(name) is not None] if ok else []
         side_vals = {sd: [s[name] for s in steps if s["side"] == sd and s.get(name) is not None]
                      for sd in ("left", "right")}

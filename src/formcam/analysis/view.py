@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from formcam.analysis.scale import BODY_FRACTION, LEG_FRACTION
 from formcam.errors import ConfigError
 from formcam.series import PoseSeries
 
@@ -97,14 +98,19 @@ def _opt(value: float | None) -> float | None:
 
 
 def body_length_px(series: PoseSeries) -> Arr:
-    """``(T,)`` per-frame shoulder-hip-knee-ankle length (px), mean of the two sides."""
+    """``(T,)`` per-frame shoulder-hip-knee-ankle length (px), mean of the two sides. In a
+    clip without shoulders, the hip-knee-ankle length scaled up to that chain (Drillis &
+    Contini fractions, :mod:`formcam.analysis.scale`)."""
+    shoulders = bool(np.isfinite(_pt(series, "left_shoulder")).any()
+                     or np.isfinite(_pt(series, "right_shoulder")).any())
+    parts = ("shoulder", "hip", "knee", "ankle") if shoulders else ("hip", "knee", "ankle")
     per_side = []
     for s in ("left", "right"):
-        chain = [_pt(series, f"{s}_{p}") for p in ("shoulder", "hip", "knee", "ankle")]
+        chain = [_pt(series, f"{s}_{p}") for p in parts]
         per_side.append(sum(np.hypot(*(a - b).T) for a, b in itertools.pairwise(chain)))
     both = np.stack(per_side)
     n = np.isfinite(both).sum(axis=0)
-    total = np.nansum(both, axis=0)
+    total = np.nansum(both, axis=0) * (1.0 if shoulders else BODY_FRACTION / LEG_FRACTION)
     return np.asarray(np.where(n > 0, total / np.maximum(n, 1), np.nan))
 
 
@@ -114,20 +120,47 @@ def _check(value: str | None, allowed: tuple[str, ...], what: str) -> None:
 
 
 def classify_view(series: PoseSeries, *, frontal_min: float = 0.35) -> Decision:
-    """Side / rear / front from shoulder and hip widths relative to torso length."""
+    """Side / rear / front from shoulder and hip widths relative to torso length.
+
+    Without shoulders (a clip framed from the waist down) the hip width is taken
+    relative to the thigh (hip-knee) length instead (:data:`LEGS_ONLY_FRONTAL_MIN`)."""
     lh, rh = _pt(series, "left_hip"), _pt(series, "right_hip")
     ls, rs = _pt(series, "left_shoulder"), _pt(series, "right_shoulder")
     torso = np.hypot(*((ls + rs) / 2 - (lh + rh) / 2).T)
     torso = np.where(torso > 0, torso, np.nan)
     sw = _nanmedian(np.abs(ls[:, 0] - rs[:, 0]) / torso)
     hw = _nanmedian(np.abs(lh[:, 0] - rh[:, 0]) / torso)
+    if sw is None:
+        return _classify_legs_only(series)
     side_x = _nanmedian(np.concatenate([lh[:, 0] - rh[:, 0], ls[:, 0] - rs[:, 0]]))
-    if sw is None or hw is None or side_x is None:
+    if hw is None or side_x is None:
         return Decision("side", "auto", {"shoulder_width_ratio": None, "hip_width_ratio": None})
     ratio = (sw + hw) / 2
     value = "side" if ratio < frontal_min else ("rear" if side_x < 0 else "front")
     return Decision(value, "auto", {"shoulder_width_ratio": _opt(sw), "hip_width_ratio": _opt(hw),
                                     "width_ratio": _opt(ratio), "frontal_min": frontal_min,
+                                    "left_minus_right_x_px": _opt(side_x)})
+
+
+LEGS_ONLY_FRONTAL_MIN = 0.25
+"""Hip joint-centre width / thigh length above which a legs-only clip is a rear/front view:
+midway between a side view (~0) and a rear/front view (~0.4: hip joint centres ~0.1 of
+stature apart, thigh 0.245 of stature)."""
+
+
+def _classify_legs_only(series: PoseSeries) -> Decision:
+    """:func:`classify_view` from the hips and thighs alone (no shoulders in view)."""
+    lh, rh = _pt(series, "left_hip"), _pt(series, "right_hip")
+    thighs = [_nanmedian(np.hypot(*(_pt(series, f"{s}_knee") - _pt(series, f"{s}_hip")).T))
+              for s in ("left", "right")]
+    thigh = [v for v in thighs if v]
+    hw = _nanmedian(np.abs(lh[:, 0] - rh[:, 0]) / np.mean(thigh)) if thigh else None
+    side_x = _nanmedian(lh[:, 0] - rh[:, 0])
+    if hw is None or side_x is None:
+        return Decision("side", "auto", {"hip_width_to_thigh_ratio": None})
+    value = "side" if hw < LEGS_ONLY_FRONTAL_MIN else ("rear" if side_x < 0 else "front")
+    return Decision(value, "auto", {"hip_width_to_thigh_ratio": _opt(hw),
+                                    "frontal_min": LEGS_ONLY_FRONTAL_MIN,
                                     "left_minus_right_x_px": _opt(side_x)})
 
 

@@ -24,6 +24,7 @@ from formcam.batch.discover import CONFIG_NAME, VIDEO_PATTERNS, discover, settin
 from formcam.batch.summary import error_row, write_summary, write_trend
 from formcam.batch.task import Job, Outcome, pose_runtime, run_job
 from formcam.errors import ConfigError
+from formcam.pipeline import ensure_out_dir
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +142,7 @@ def run_batch(root: str | Path, out: str | Path, options: BatchOptions | None = 
     ``on_done(job, outcome, n_done, n_total)`` is called after each video.
     """
     options = options or BatchOptions()
-    root, out = Path(root), Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    root, out = Path(root), ensure_out_dir(out)
     jobs = make_jobs(root, out, options)
     if options.engine == "ray":
         stream = _ray(jobs, options.ray_address)
