@@ -72,6 +72,16 @@ def parse_max_fps(value: str | float | None, *, name: str = "--max-fps") -> floa
     return _parse_number(value, name=name, expected="a frame rate in Hz (a number > 0)", allow_zero=False)
 
 
+def parse_capture_fps(value: str | float | None, *, name: str = "--capture-fps") -> float | None:
+    """``--capture-fps`` as a positive, finite frame rate in Hz (None: the file's own rate).
+
+    Raises:
+        ConfigError: not a number, or not > 0.
+    """
+    return _parse_number(value, name=name, expected="the frame rate the clip was filmed at, in Hz "
+                                                    "(a number > 0)", allow_zero=False)
+
+
 def parse_detect_interval(value: str | float | None, *, name: str = "--detect-interval") -> float | None:
     """``--detect-interval`` as finite seconds >= 0 (None: not given).
 
@@ -136,6 +146,10 @@ class AnalyzeOptions:
 
     ``view``, ``setting`` and ``direction``: None or ``"auto"`` (the same: decided from
     the keypoints) or a forced value.
+
+    ``capture_fps`` (Hz, None = the file's rate): the rate a slow-motion clip was filmed
+    at (a 240 fps capture saved at 30 fps): the analysis then runs on the true time base
+    (:mod:`formcam.analysis.timebase`), and slowed-footage detection is off.
     """
 
     backend: str = "mediapipe"
@@ -152,9 +166,11 @@ class AnalyzeOptions:
     rules_path: str | None = None
     max_fps: float | None = None
     detect_interval_s: float = 0.0
+    capture_fps: float | None = None
 
     def __post_init__(self) -> None:
         parse_max_fps(self.max_fps)
+        parse_capture_fps(self.capture_fps)
         parse_detect_interval(self.detect_interval_s)
         check_detect_interval(self.backend, self.detect_interval_s)
         for name in ("view", "setting", "direction"):
@@ -171,7 +187,11 @@ class AnalyzeOptions:
         """Options of the analysis stages (taken from the current call, also on replay)."""
         return {"keypoints_only": self.keypoints_only, "view": self.view or "auto",
                 "setting": self.setting or "auto", "direction": self.direction or "auto",
-                "height_cm": self.height_cm, "rules": self.rules_path}
+                "height_cm": self.height_cm, "rules": self.rules_path, "capture_fps": self.capture_fps}
+
+    def time_scale(self, stated_fps: float) -> float | None:
+        """True seconds per video second for a file stated at ``stated_fps`` (None: unknown)."""
+        return None if self.capture_fps is None else float(stated_fps) / self.capture_fps
 
 
 @dataclass(frozen=True)
@@ -280,8 +300,10 @@ def analyse(series: PoseSeries, meta: dict[str, Any],
     fields: dict[str, Any] | None = None
     result: Analysis | None = None
     if not options.keypoints_only:
+        stated_fps = float((meta.get("input") or {}).get("fps") or series.fps)
         result = analyze_series(series, view=options.view, setting=options.setting,
-                                direction=options.direction, height_cm=options.height_cm)
+                                direction=options.direction, height_cm=options.height_cm,
+                                time_scale=options.time_scale(stated_fps))
         fields = result.to_report_fields()
         extra = fields.pop("quality")
         quality["warnings"] += extra.pop("warnings")

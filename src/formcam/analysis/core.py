@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from formcam.analysis.events import Events, detect_events
 from formcam.analysis.kinematics import Kinematics, compute_kinematics, leg_length_px
 from formcam.analysis.metrics import step_values, summarize, warnings_for
 from formcam.analysis.scale import Scale, estimate_scale
+from formcam.analysis.timebase import TIME_METRICS, TimeBase, retime, time_base
 from formcam.analysis.view import ViewDecision, decide_view
 from formcam.errors import NoRunnerError
 from formcam.series import PoseSeries
@@ -58,6 +60,7 @@ class Analysis:
         metrics: summary entry per metric name.
         warnings: quality warnings (str).
         clean: what cleaning changed.
+        time_base: how the analysis' times relate to the video's (slowed footage).
     """
 
     series: PoseSeries
@@ -69,6 +72,7 @@ class Analysis:
     metrics: dict[str, dict[str, Any]]
     warnings: tuple[str, ...]
     clean: CleanReport
+    time_base: TimeBase = field(default_factory=TimeBase)
 
     def to_report_fields(self) -> dict[str, Any]:
         """``{view, setting, direction, steps, metrics, quality}``, JSON-serialisable."""
@@ -76,6 +80,7 @@ class Analysis:
             "warnings": list(self.warnings),
             "repairs": self.clean.to_dict(),
             "scale": self.scale.to_dict(),
+            "time_base": self.time_base.to_dict(),
             "decisions": self.view.to_dict(),
             "cadence": {k: self.metrics.get("cadence_spm", {}).get(k) for k in
                         ("method", "events_spm", "spectral_spm", "spectral_confidence")},
@@ -163,14 +168,47 @@ def pd_fill(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(np.interp(i, i[ok], x[ok]))
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A series cleaned for events (``raw``: swap-fixed, gap-filled) and for angles
+    (``smooth``: also low-passed), and its running segment ``[s0, s1)``."""
+
+    raw: PoseSeries
+    smooth: PoseSeries
+    clean: CleanReport
+    s0: int
+    s1: int
+
+
+def _prepare(series: PoseSeries, *, min_score: float, max_gap_s: float, cutoff_hz: float | None,
+             fix_swaps: bool, trunk: bool) -> _Prepared:
+    raw, report = clean_series(series, min_score=min_score, max_gap_s=max_gap_s, fix_swaps=fix_swaps,
+                               lowpass_on=False)
+    cut = default_cutoff_hz(series.fps) if cutoff_hz is None else float(cutoff_hz)
+    smooth = replace(raw, xy=lowpass(raw.xy, fps=series.fps, cutoff_hz=cut))
+    s0, s1 = running_segment(series, min_score=min_score, trunk=trunk)
+    return _Prepared(raw, smooth, replace(report, cutoff_hz=cut), s0, s1)
+
+
+def _require_runner(series: PoseSeries, min_score: float) -> bool:
+    """Whether the shoulders are in view; raises NoRunnerError when the runner is too rarely seen."""
+    trunk = shows_trunk(series, min_score=min_score)
+    n_seen = int(series.present(min_score=min_score, trunk=trunk).sum())
+    if n_seen < MIN_FRAMES:
+        what = "hips and shoulders" if trunk else "hips"
+        raise NoRunnerError(f"the runner's {what} were found in only {n_seen} of "
+                            f"{series.n_frames} frames (score >= {min_score}); need at least {MIN_FRAMES}")
+    return trunk
+
+
 def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str | None = None,
                    direction: str | None = None, height_cm: float | None = None,
                    min_score: float = 0.3, max_gap_s: float = 0.1, cutoff_hz: float | None = None,
-                   fix_swaps: bool = True) -> Analysis:
+                   fix_swaps: bool = True, time_scale: float | None = None) -> Analysis:
     """Analyse one runner's pose series.
 
     Args:
-        series: raw pose series of the runner (pixels, y down).
+        series: raw pose series of the runner (pixels, y down; times as in the video).
         view: force ``"side"``, ``"rear"`` or ``"front"`` (else automatic).
         setting: force ``"treadmill"`` or ``"overground"``.
         direction: force ``"right"``/``"left"`` (side view) or ``"away"``/``"toward"``.
@@ -179,36 +217,60 @@ def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str 
         max_gap_s: longest gap (s) that is interpolated.
         cutoff_hz: low-pass cut-off (Hz); None = :func:`formcam.analysis.clean.default_cutoff_hz`.
         fix_swaps: repair left/right leg swaps.
+        time_scale: true seconds per video second (stated fps / capture fps) when the user
+            knows the clip is slowed; None detects slowed footage
+            (:mod:`formcam.analysis.timebase`). The analysis' times are on the true base.
 
     Raises:
         NoRunnerError: fewer than 10 frames show the runner's hips (and shoulders, unless
             the clip is framed from the waist down).
         ConfigError: an override or ``height_cm`` is invalid.
     """
-    trunk = shows_trunk(series, min_score=min_score)
-    n_seen = int(series.present(min_score=min_score, trunk=trunk).sum())
-    if n_seen < MIN_FRAMES:
-        what = "hips and shoulders" if trunk else "hips"
-        raise NoRunnerError(f"the runner's {what} were found in only {n_seen} of "
-                            f"{series.n_frames} frames (score >= {min_score}); need at least {MIN_FRAMES}")
-    raw_clean, report = clean_series(series, min_score=min_score, max_gap_s=max_gap_s,
-                                     fix_swaps=fix_swaps, lowpass_on=False)
-    cut = default_cutoff_hz(series.fps) if cutoff_hz is None else float(cutoff_hz)
-    smooth = replace(raw_clean, xy=lowpass(raw_clean.xy, fps=series.fps, cutoff_hz=cut))
-    report = replace(report, cutoff_hz=cut)
-    s0, s1 = running_segment(series, min_score=min_score, trunk=trunk)
-    seg_smooth, seg_raw = _slice(smooth, s0, s1), _slice(raw_clean, s0, s1)
-    decision = decide_view(seg_smooth, view=view, direction=direction, setting=setting)
+    trunk = _require_runner(series, min_score)
+    prepare = partial(_prepare, min_score=min_score, max_gap_s=max_gap_s, cutoff_hz=cutoff_hz,
+                      fix_swaps=fix_swaps, trunk=trunk)
+    prep = prepare(series)
+    seg = _slice(prep.smooth, prep.s0, prep.s1)
+    decision = decide_view(seg, view=view, direction=direction, setting=setting)
     side = decision.view.value == "side"
-    events = detect_events(seg_raw, forward_sign=decision.forward_sign, side_view=side,
-                           leg_length_px=leg_length_px(seg_smooth)).shifted(s0)
-    kin = compute_kinematics(smooth, forward_sign=decision.forward_sign)
-    raw_kin = compute_kinematics(raw_clean, forward_sign=decision.forward_sign)
+    timing = time_base(seg, side_view=side, forward_sign=decision.forward_sign, user_scale=time_scale)
+    if timing.scale != 1.0:
+        series = retime(series, timing.scale)
+        prep = prepare(series)
+    leg_px = leg_length_px(_slice(prep.smooth, prep.s0, prep.s1))
+    events = detect_events(_slice(prep.raw, prep.s0, prep.s1), forward_sign=decision.forward_sign,
+                           side_view=side, leg_length_px=leg_px).shifted(prep.s0)
+    kin = compute_kinematics(prep.smooth, forward_sign=decision.forward_sign)
+    raw_kin = compute_kinematics(prep.raw, forward_sign=decision.forward_sign)
     raw_kin = replace(raw_kin, leg_length_px=kin.leg_length_px)
-    scale = estimate_scale(smooth, height_cm=height_cm, trunk=trunk)
+    scale = estimate_scale(prep.smooth, height_cm=height_cm, trunk=trunk)
     steps = step_values(kin, raw_kin, events, scale, view=decision.view.value)
     metrics = summarize(steps, events, view=decision.view.value, trunk=trunk)
-    warnings = warnings_for(metrics, steps, fps=float(series.fps))
+    if timing.source == "guess":
+        withhold(metrics, TIME_METRICS, "the clip looks slowed down: give the frame rate it was filmed at")
+    warnings = _warnings(series, prep, metrics, steps, events, trunk=trunk, timing=timing)
+    return Analysis(series=prep.smooth, view=decision, events=events, kinematics=kin, scale=scale,
+                    steps=tuple(steps), metrics=metrics, warnings=tuple(warnings), clean=prep.clean,
+                    time_base=timing)
+
+
+def withhold(metrics: dict[str, dict[str, Any]], names: tuple[str, ...], reason: str) -> None:
+    """Mark the summary entries ``names`` unavailable with ``reason`` (in place); the value is
+    kept under ``withheld_value`` and the per-step values stay in the steps."""
+    for name in names:
+        entry = metrics.get(name)
+        if entry is None or not entry.get("available"):
+            continue
+        entry.update(available=False, reason=reason, withheld_value=entry.get("value"), value=None,
+                     left=None, right=None)
+
+
+def _warnings(series: PoseSeries, prep: _Prepared, metrics: dict[str, dict[str, Any]],
+              steps: list[dict[str, Any]], events: Events, *, trunk: bool, timing: TimeBase) -> list[str]:
+    """The analysis' quality warnings, most important first (logged at INFO)."""
+    s0, s1 = prep.s0, prep.s1
+    warnings = [w for w in [timing.note()] if w]
+    warnings += warnings_for(metrics, steps, fps=float(series.fps))
     if not trunk:
         warnings.append("the clip shows the runner from the waist down: leg metrics are measured, trunk "
                         "lean is not, and centimetres come from the leg length alone (less precise)")
@@ -225,10 +287,9 @@ def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str 
     if n_fa:
         warnings.append(f"{n_fa} of {len(events.contacts)} contacts timed from the foot's fore-aft extremes "
                         "only (foot height too noisy for the sub-frame fit): contact time is approximate")
-    if report.n_swaps_fixed:
-        warnings.append(f"repaired {report.n_swaps_fixed} left/right leg swap(s) "
-                        f"({len(report.swapped_frames)} frames)")
+    if prep.clean.n_swaps_fixed:
+        warnings.append(f"repaired {prep.clean.n_swaps_fixed} left/right leg swap(s) "
+                        f"({len(prep.clean.swapped_frames)} frames)")
     for w in warnings:
         log.info(w)
-    return Analysis(series=smooth, view=decision, events=events, kinematics=kin, scale=scale,
-                    steps=tuple(steps), metrics=metrics, warnings=tuple(warnings), clean=report)
+    return warnings

@@ -2,7 +2,7 @@
 
 A ``formcam.toml`` applies to the videos in its folder and below; a deeper
 file overrides a shallower one key by key (as Pose2Sim's session/trial
-configs do). Keys: ``height_cm`` and ``max_fps`` (numbers > 0),
+configs do). Keys: ``height_cm``, ``max_fps`` and ``capture_fps`` (numbers > 0),
 ``detect_interval_s`` (a number >= 0), ``view``, ``setting``, ``direction``,
 ``model``, ``backend`` (strings) and ``rules`` (a path relative to the toml file).
 """
@@ -22,7 +22,7 @@ CONFIG_NAME = "formcam.toml"
 _CONFIG_TYPES: dict[str, tuple[type, ...]] = {
     "height_cm": (int, float), "max_fps": (int, float), "view": (str,), "setting": (str,),
     "direction": (str,), "model": (str,), "rules": (str,), "backend": (str,),
-    "detect_interval_s": (int, float),
+    "detect_interval_s": (int, float), "capture_fps": (int, float),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "view": ("auto", "side", "rear", "front"), "setting": ("auto", "treadmill", "overground"),
@@ -60,9 +60,10 @@ def discover(root: Path, *, include: tuple[str, ...] = VIDEO_PATTERNS, exclude: 
 
 def read_config(path: Path) -> dict[str, Any]:
     """Validated contents of one ``formcam.toml``."""
-    from formcam.pipeline import parse_detect_interval, parse_max_fps
+    from formcam.pipeline import parse_capture_fps, parse_detect_interval, parse_max_fps
 
-    number_checks = {"max_fps": parse_max_fps, "detect_interval_s": parse_detect_interval}
+    number_checks = {"max_fps": parse_max_fps, "detect_interval_s": parse_detect_interval,
+                     "capture_fps": parse_capture_fps}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

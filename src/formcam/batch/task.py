@@ -76,7 +76,8 @@ def _options(settings: dict[str, Any]) -> Any:
                           setting=settings.get("setting"), direction=settings.get("direction"),
                           height_cm=float(height) if height is not None else None,
                           outputs=html or video, render_video=video, rules_path=settings.get("rules"),
-                          max_fps=float(max_fps) if max_fps is not None else None)
+                          max_fps=float(max_fps) if max_fps is not None else None,
+                          capture_fps=float(settings["capture_fps"]) if "capture_fps" in settings else None)
 
 
 def _reusable(job: Job, sig: dict[str, Any]) -> dict[str, Any] | None:

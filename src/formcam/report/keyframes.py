@@ -75,7 +75,8 @@ def _keyframe_images(video_path: Path | None, ctx: DrawContext, wanted: set[int]
     order = sorted(wanted)
     if video_path is None:
         return {j: np.full((s.height, s.width, 3), 48, np.uint8) for j in order}
-    images = frames_at(video_path, [float(s.t_s[j]) for j in order], tol_s=0.5 / s.fps + 1e-6)
+    images = frames_at(video_path, [ctx.video_time_s(float(s.t_s[j])) for j in order],
+                       tol_s=ctx.video_time_s(0.5 / s.fps) + 1e-6)
     return {j: img for j, img in zip(order, images, strict=True) if img is not None}
 
 

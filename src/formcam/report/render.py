@@ -50,13 +50,20 @@ _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 @dataclass(frozen=True)
 class DrawContext:
-    """What the overlays of every frame need: the per-frame table, the steps, the cues and
-    the event-label duration ``flash`` in pose frames."""
+    """What the overlays of every frame need: the per-frame table, the steps, the cues,
+    the event-label duration ``flash`` in pose frames, and ``time_scale``: the analysis'
+    seconds per second of the video's timestamps (not 1 for slow-motion footage,
+    ``quality.time_base`` in the report)."""
 
     table: FrameTable
     steps: list[dict[str, Any]]
     cues: list[dict[str, Any]]
     flash: int
+    time_scale: float = 1.0
+
+    def video_time_s(self, t_s: float) -> float:
+        """The video's timestamp of an analysis time."""
+        return t_s / self.time_scale
 
 
 def draw_context(analysis_like: AnalysisLike, report: dict[str, Any], flash_s: float) -> DrawContext:
@@ -64,7 +71,8 @@ def draw_context(analysis_like: AnalysisLike, report: dict[str, Any], flash_s: f
     table = frame_table(analysis_like, report)
     steps = [s for s in report.get("steps") or [] if s.get("contact_frame") is not None]
     flash = max(1, round(flash_s * table.series.fps))
-    return DrawContext(table, steps, list(report.get("cues") or []), flash)
+    scale = float(((report.get("quality") or {}).get("time_base") or {}).get("scale") or 1.0)
+    return DrawContext(table, steps, list(report.get("cues") or []), flash, scale)
 
 
 def _p(ctx: DrawContext, i: int, name: str) -> tuple[int, int] | None:
@@ -260,9 +268,10 @@ def _frames(video_path: Path, ctx: DrawContext) -> Iterator[tuple[Img, int | Non
     s = ctx.table.series
     tol = 0.5 / s.fps + 1e-6
     for fr in iter_frames(video_path):
-        k = int(np.clip(np.searchsorted(s.t_s, fr.t_s), 1, s.n_frames - 1)) if s.n_frames > 1 else 0
-        k = k - 1 if k > 0 and abs(s.t_s[k - 1] - fr.t_s) <= abs(s.t_s[k] - fr.t_s) else k
-        i: int | None = k if abs(s.t_s[k] - fr.t_s) <= tol else None
+        ft = fr.t_s * ctx.time_scale
+        k = int(np.clip(np.searchsorted(s.t_s, ft), 1, s.n_frames - 1)) if s.n_frames > 1 else 0
+        k = k - 1 if k > 0 and abs(s.t_s[k - 1] - ft) <= abs(s.t_s[k] - ft) else k
+        i: int | None = k if abs(s.t_s[k] - ft) <= tol else None
         yield fr.image, i
 
 
