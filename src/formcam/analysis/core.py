@@ -32,6 +32,7 @@ from formcam.analysis.clean import CleanReport, clean_series, default_cutoff_hz,
 from formcam.analysis.events import Events, detect_events
 from formcam.analysis.kinematics import Kinematics, compute_kinematics, leg_length_px
 from formcam.analysis.metrics import step_values, summarize, warnings_for
+from formcam.analysis.plausibility import check_summary, withhold
 from formcam.analysis.scale import Scale, estimate_scale
 from formcam.analysis.timebase import TIME_METRICS, TimeBase, retime, time_base
 from formcam.analysis.view import ViewDecision, decide_view
@@ -181,12 +182,14 @@ class _Prepared:
 
 
 def _prepare(series: PoseSeries, *, min_score: float, max_gap_s: float, cutoff_hz: float | None,
-             fix_swaps: bool, trunk: bool) -> _Prepared:
+             fix_swaps: bool, trunk: bool, segment: tuple[int, int] | None = None) -> _Prepared:
+    """Clean ``series``; its running segment unless ``segment`` is given (frame indices do not
+    change when a series is retimed, and the segment is found on the video's time base)."""
     raw, report = clean_series(series, min_score=min_score, max_gap_s=max_gap_s, fix_swaps=fix_swaps,
                                lowpass_on=False)
     cut = default_cutoff_hz(series.fps) if cutoff_hz is None else float(cutoff_hz)
     smooth = replace(raw, xy=lowpass(raw.xy, fps=series.fps, cutoff_hz=cut))
-    s0, s1 = running_segment(series, min_score=min_score, trunk=trunk)
+    s0, s1 = segment or running_segment(series, min_score=min_score, trunk=trunk)
     return _Prepared(raw, smooth, replace(report, cutoff_hz=cut), s0, s1)
 
 
@@ -236,7 +239,7 @@ def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str 
     timing = time_base(seg, side_view=side, forward_sign=decision.forward_sign, user_scale=time_scale)
     if timing.scale != 1.0:
         series = retime(series, timing.scale)
-        prep = prepare(series)
+        prep = prepare(series, segment=(prep.s0, prep.s1))
     leg_px = leg_length_px(_slice(prep.smooth, prep.s0, prep.s1))
     events = detect_events(_slice(prep.raw, prep.s0, prep.s1), forward_sign=decision.forward_sign,
                            side_view=side, leg_length_px=leg_px).shifted(prep.s0)
@@ -248,21 +251,11 @@ def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str 
     metrics = summarize(steps, events, view=decision.view.value, trunk=trunk)
     if timing.source == "guess":
         withhold(metrics, TIME_METRICS, "the clip looks slowed down: give the frame rate it was filmed at")
-    warnings = _warnings(series, prep, metrics, steps, events, trunk=trunk, timing=timing)
+    withheld = check_summary(metrics, events, setting=decision.setting.value)
+    warnings = _warnings(series, prep, metrics, steps, events, trunk=trunk, timing=timing) + withheld
     return Analysis(series=prep.smooth, view=decision, events=events, kinematics=kin, scale=scale,
                     steps=tuple(steps), metrics=metrics, warnings=tuple(warnings), clean=prep.clean,
                     time_base=timing)
-
-
-def withhold(metrics: dict[str, dict[str, Any]], names: tuple[str, ...], reason: str) -> None:
-    """Mark the summary entries ``names`` unavailable with ``reason`` (in place); the value is
-    kept under ``withheld_value`` and the per-step values stay in the steps."""
-    for name in names:
-        entry = metrics.get(name)
-        if entry is None or not entry.get("available"):
-            continue
-        entry.update(available=False, reason=reason, withheld_value=entry.get("value"), value=None,
-                     left=None, right=None)
 
 
 def _warnings(series: PoseSeries, prep: _Prepared, metrics: dict[str, dict[str, Any]],

@@ -1,0 +1,133 @@
+"""Rather no result than a bad result: withhold summaries that running bodies cannot show.
+
+The ranges and evidence rules are data (``ranges.toml`` beside this module, each range
+with its source). :func:`check_summary` withholds, in place, every summary entry that
+
+* lies outside its plausible range for running (a sprint widens cadence and contact time),
+* rests on fewer than ``min_steps`` steps,
+* is a contact time timed by the fore-aft fallback in most contacts,
+
+and withholds per-side cadences that disagree (the left/right assignment is then in
+doubt). A withheld entry has ``available: false``, a ``reason`` that says what to do,
+and its value under ``withheld_value``; the per-step values stay in the steps.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from formcam.analysis.events import Events
+
+Metrics = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Range:
+    """Plausible ``[low, high]`` of one metric (its unit), wider bounds for a sprint, and the source."""
+
+    low: float
+    high: float
+    sprint_low: float
+    sprint_high: float
+    source: str
+    hint_low: str | None = None
+    hint_high: str | None = None
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    """The ranges (by metric name) and the evidence rules of ``ranges.toml``."""
+
+    ranges: dict[str, Range]
+    min_steps: int
+    max_fallback_share: float
+    max_side_cadence_diff: float
+
+
+def load_plausibility() -> Plausibility:
+    """Read ``formcam/analysis/ranges.toml`` (shipped with the package)."""
+    text = resources.files("formcam.analysis").joinpath("ranges.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    ranges = {name: Range(float(r["min"]), float(r["max"]), float(r.get("sprint_min", r["min"])),
+                          float(r.get("sprint_max", r["max"])), str(r["source"]), r.get("hint_low"),
+                          r.get("hint_high"))
+              for name, r in data["ranges"].items()}
+    ev = data["evidence"]
+    return Plausibility(ranges, int(ev["min_steps"]), float(ev["max_fallback_share"]),
+                        float(ev["max_side_cadence_diff"]))
+
+
+def withhold(metrics: Metrics, names: tuple[str, ...], reason: str) -> None:
+    """Mark the summary entries ``names`` unavailable with ``reason`` (in place); the value is
+    kept under ``withheld_value``."""
+    for name in names:
+        entry = metrics.get(name)
+        if entry is None or not entry.get("available"):
+            continue
+        entry.update(available=False, reason=reason, withheld_value=entry.get("value"), value=None,
+                     left=None, right=None)
+
+
+def looks_like_sprint(metrics: Metrics, *, setting: str) -> bool:
+    """Overground with a cadence above 200 steps/min."""
+    cad = metrics.get("cadence_spm", {}).get("value")
+    return setting == "overground" and cad is not None and cad > 200
+
+
+def _out_of_range(name: str, entry: dict[str, Any], r: Range, sprint: bool) -> str | None:
+    low, high = (r.sprint_low, r.sprint_high) if sprint else (r.low, r.high)
+    value = entry.get("value")
+    if value is None or low <= value <= high:
+        return None
+    unit = entry.get("unit", "")
+    hint = (r.hint_low if value < low else r.hint_high) or (
+        "most likely a measurement problem (a joint lost or misplaced by the pose model, or a camera not "
+        "square to the runner); check the key frames, or film again from the side at 60 fps")
+    return f"{value:.1f} {unit} is outside what running shows ({low:g} to {high:g}): {hint}"
+
+
+def check_summary(metrics: Metrics, events: Events, *, setting: str,
+                  rules: Plausibility | None = None) -> list[str]:
+    """Withhold implausible or weakly supported summaries in ``metrics`` (in place); return
+    plain-words notes of what was withheld (one per cause)."""
+    rules = rules or load_plausibility()
+    sprint = looks_like_sprint(metrics, setting=setting)
+    notes: list[str] = []
+    _check_side_cadence(metrics, rules, notes)
+    _check_fallback(metrics, events, rules, notes)
+    few = [n for n, e in metrics.items() if e.get("available") and e.get("n_steps", 0) < rules.min_steps]
+    withhold(metrics, tuple(few), f"measured in fewer than {rules.min_steps} steps: film at least 10 "
+                                  "seconds of steady running")
+    if few:
+        notes.append(f"{len(few)} value(s) withheld: measured in fewer than {rules.min_steps} steps")
+    for name, r in rules.ranges.items():
+        entry = metrics.get(name)
+        reason = _out_of_range(name, entry, r, sprint) if entry and entry.get("available") else None
+        if reason:
+            withhold(metrics, (name,), reason)
+            notes.append(f"{name} withheld: {reason}")
+    return notes
+
+
+def _check_side_cadence(metrics: Metrics, rules: Plausibility, notes: list[str]) -> None:
+    cad = metrics.get("cadence_spm")
+    if not cad or not cad.get("available") or cad.get("left") is None or cad.get("right") is None:
+        return
+    left, right = float(cad["left"]), float(cad["right"])
+    if abs(left - right) > rules.max_side_cadence_diff * (left + right) / 2:
+        cad.update(left=None, right=None, side_note=f"per-side cadences {left:.0f} / {right:.0f} withheld: "
+                                                    "left and right steps were hard to tell apart")
+        notes.append(str(cad["side_note"]))
+
+
+def _check_fallback(metrics: Metrics, events: Events, rules: Plausibility, notes: list[str]) -> None:
+    contacts = events.contacts
+    n_fallback = sum(1 for c in contacts if c.method != "vertical")
+    if contacts and n_fallback > rules.max_fallback_share * len(contacts):
+        reason = (f"{n_fallback} of {len(contacts)} contacts could only be timed roughly (the foot was hard "
+                  "to follow): film at 60 fps or more, with the feet in view and not hidden by the treadmill")
+        withhold(metrics, ("contact_time_ms",), reason)
+        notes.append(f"contact time withheld: {reason}")

@@ -1,0 +1,98 @@
+"""Plausibility as data: implausible or weakly supported summaries are withheld; slowed footage."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from formcam.analysis.core import analyze_series
+from formcam.analysis.plausibility import check_summary, load_plausibility
+from formcam.analysis.timebase import TIME_METRICS, retime
+from tests.synthetic import make_runner
+
+
+def _entry(value: float, n_steps: int = 20, unit: str = "deg", **kw: Any) -> dict[str, Any]:
+    return {"value": value, "unit": unit, "left": value, "right": value, "n_steps": n_steps,
+            "available": True, "reason": None, **kw}
+
+
+def _events(n: int = 20, fallback: int = 0) -> Any:
+    """What :func:`check_summary` reads of an Events: each contact's timing ``method``."""
+    return SimpleNamespace(contacts=[SimpleNamespace(method="fore-aft" if i < fallback else "vertical")
+                                     for i in range(n)])
+
+
+def test_every_range_has_a_source_and_ordered_bounds() -> None:
+    rules = load_plausibility()
+    assert {"cadence_spm", "contact_time_ms", "pelvic_drop_deg", "hip_extension_deg"} <= rules.ranges.keys()
+    for name, r in rules.ranges.items():
+        assert r.low < r.high and r.sprint_low <= r.low and r.sprint_high >= r.high, name
+        assert r.source, name
+
+
+@pytest.mark.parametrize(("name", "bad", "good"), [
+    ("cadence_spm", 61.9, 170.0), ("hip_extension_deg", -6.0, 12.0), ("pelvic_drop_deg", -6.0, 5.0),
+    ("pelvic_sway_cm", 30.0, 3.0), ("contact_time_ms", 450.0, 250.0)])
+def test_out_of_range_is_withheld_with_reason_and_kept(name: str, bad: float, good: float) -> None:
+    metrics = {name: _entry(bad), "other": _entry(good)}
+    notes = check_summary(metrics, _events(), setting="treadmill")
+    m = metrics[name]
+    assert not m["available"] and m["value"] is None and m["withheld_value"] == bad
+    assert "outside what running shows" in m["reason"] and notes
+    ok = {name: _entry(good)}
+    assert not check_summary(ok, _events(), setting="treadmill") and ok[name]["available"]
+
+
+def test_a_sprint_widens_cadence_and_contact_time() -> None:
+    def metrics() -> dict[str, dict[str, Any]]:
+        return {"cadence_spm": _entry(250.0), "contact_time_ms": _entry(100.0, unit="ms")}
+    treadmill, sprint = metrics(), metrics()
+    check_summary(treadmill, _events(), setting="treadmill")
+    check_summary(sprint, _events(), setting="overground")
+    assert not treadmill["cadence_spm"]["available"] and not treadmill["contact_time_ms"]["available"]
+    assert sprint["cadence_spm"]["available"] and sprint["contact_time_ms"]["available"]
+
+
+def test_few_steps_fallback_timing_and_side_disagreement() -> None:
+    metrics = {"knee_flexion_ic_deg": _entry(20.0, n_steps=3), "contact_time_ms": _entry(250, unit="ms"),
+               "cadence_spm": _entry(170.0, left=150.0, right=190.0)}
+    check_summary(metrics, _events(20, fallback=15), setting="treadmill")
+    assert "fewer than 4 steps" in metrics["knee_flexion_ic_deg"]["reason"]
+    assert "timed roughly" in metrics["contact_time_ms"]["reason"]
+    cad = metrics["cadence_spm"]
+    assert cad["available"] and cad["left"] is None and cad["right"] is None and cad["side_note"]
+
+
+def test_slowed_runner_is_detected_and_time_metrics_withheld() -> None:
+    s, truth = make_runner(fps=120, duration_s=8)
+    slowed = replace(s, t_s=s.t_s * 3.0, fps=40.0)   # 3x slow motion saved without metadata
+    a = analyze_series(slowed)
+    assert a.time_base.source == "guess"
+    assert 1 / a.time_base.scale == pytest.approx(3.0, rel=0.2)
+    for name in TIME_METRICS:
+        assert not a.metrics[name]["available"] and "slowed" in a.metrics[name]["reason"]
+    # angles do not depend on time: still measured, close to the truth
+    assert a.metrics["knee_flexion_ic_deg"]["value"] == pytest.approx(
+        truth["metrics"]["knee_flexion_ic_deg"], abs=2.0)
+    b = analyze_series(slowed, time_scale=1 / 3.0)   # the user gives the capture rate
+    assert b.time_base.source == "user"
+    assert b.metrics["cadence_spm"]["value"] == pytest.approx(truth["metrics"]["cadence_spm"], abs=1.0)
+
+
+def test_real_time_runner_is_not_called_slowed() -> None:
+    s, _ = make_runner(fps=60, duration_s=6)
+    a = analyze_series(s)
+    assert a.time_base.source == "stated" and a.time_base.scale == 1.0
+    assert a.metrics["cadence_spm"]["available"]
+
+
+def test_retime_scales_times_and_rate() -> None:
+    s, _ = make_runner(fps=60, duration_s=2)
+    r = retime(s, 0.25)
+    assert r.fps == pytest.approx(240.0) and r.t_s[-1] == pytest.approx(s.t_s[-1] * 0.25)
+    assert retime(s, 1.0) is s
+    with pytest.raises(ValueError, match="positive"):
+        retime(s, 0.0)
