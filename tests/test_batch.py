@@ -117,7 +117,7 @@ def test_batch_isolates_failures_and_resumes_without_pose_work(folder: Path, tmp
     out = tmp_path / "out"
     assert main(["batch", str(folder), "--out", str(out), "--workers", "2", "-q"]) == 1
     last = capsys.readouterr().out.strip().splitlines()[-1]
-    assert last.startswith("3 succeeded, 2 failed")
+    assert last.startswith("3 ok, 0 partial, 2 failed")
     rows = {r["path"]: r for r in read_rows(out)}
     assert [r["status"] for r in rows.values()].count("ok") == 3
     assert rows["cut.mp4"]["status"] == rows["notes.mp4"]["status"] == "error"
@@ -172,3 +172,22 @@ def test_bad_options() -> None:
         BatchOptions(engine="slurm")
     with pytest.raises(ConfigError, match="--workers"):
         BatchOptions(workers=0)
+
+
+def test_row_status_is_ok_partial_or_error_with_reasons() -> None:
+    """ok: every metric of the view measured; partial: some withheld (listed with reasons); error: none."""
+    from formcam.analysis import SIDE_METRICS
+    from formcam.batch.summary import report_row
+
+    def entry(ok: bool) -> dict[str, object]:
+        return {"available": ok, "value": 1.0 if ok else None, "reason": None if ok else "too few steps"}
+
+    full = {"view": "side", "metrics": {n: entry(True) for n in ("cadence_spm", *SIDE_METRICS)}}
+    assert report_row("a.mp4", full)["status"] == "ok"
+    part = {"view": "side", "metrics": {**full["metrics"], "contact_time_ms": entry(False)}}
+    row = report_row("a.mp4", part)
+    assert row["status"] == "partial" and row["withheld"] == "contact_time_ms: too few steps"
+    assert row["contact_time_ms"] is None if "contact_time_ms" in row else True
+    none = {"view": "rear", "metrics": {"pelvic_drop_deg": entry(False)}}
+    row = report_row("b.mp4", none)
+    assert row["status"] == "error" and "no metric could be measured" in row["error"]

@@ -207,14 +207,17 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         bar.update(1)
         if outcome.row["status"] == "error":
             bar.write(f"error: {outcome.row['error']}")
+        elif outcome.row["status"] == "partial":
+            bar.write(f"partial: {outcome.row['path']}: withheld {outcome.row['withheld']}")
 
     try:
         result = run_batch(args.folder, args.out, options, on_done=on_done)
     finally:
         bar.close()
     print(f"wrote {', '.join(str(p) for p in result.files)}")
-    print(f"{result.n_ok} succeeded, {result.n_error} failed ({result.n_reused} reused from an earlier run)")
-    return 1 if result.n_error else 0
+    print(f"{result.n_ok} ok, {result.n_partial} partial, {result.n_error} failed "
+          f"({result.n_reused} reused from an earlier run)")
+    return 0 if result.n_ok == len(result.rows) else 1
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:

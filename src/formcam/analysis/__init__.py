@@ -10,6 +10,7 @@ and the per-step and summary metrics (definitions in :data:`METRICS`), and gives
 
 from formcam.analysis.core import Analysis, analyze_series
 from formcam.analysis.kinematics import Kinematics, compute_kinematics
-from formcam.analysis.metrics import METRICS
+from formcam.analysis.metrics import FRONTAL_METRICS, METRICS, SIDE_METRICS
 
-__all__ = ["METRICS", "Analysis", "Kinematics", "analyze_series", "compute_kinematics"]
+__all__ = ["FRONTAL_METRICS", "METRICS", "SIDE_METRICS", "Analysis", "Kinematics", "analyze_series",
+           "compute_kinematics"]

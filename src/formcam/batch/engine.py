@@ -57,6 +57,7 @@ class BatchResult:
     rows: list[dict[str, Any]]
     n_ok: int
     n_error: int
+    n_partial: int
     n_reused: int
     files: list[Path]
 
@@ -152,12 +153,13 @@ def run_batch(root: str | Path, out: str | Path, options: BatchOptions | None = 
     reused = 0
     for job, outcome in stream:
         rows.append(outcome.row)
-        reused += int(outcome.row["status"] == "ok" and not outcome.pose_ran)
+        reused += int(outcome.row["status"] != "error" and not outcome.pose_ran)
         write_summary(rows, out)
         if on_done is not None:
             on_done(job, outcome, len(rows), len(jobs))
     files = write_summary(rows, out)
     trend = write_trend(rows, root, out)
-    n_ok = sum(r["status"] == "ok" for r in rows)
-    return BatchResult(rows=sorted(rows, key=lambda r: str(r["path"])), n_ok=n_ok, n_error=len(rows) - n_ok,
+    n_ok, n_partial = (sum(r["status"] == s for r in rows) for s in ("ok", "partial"))
+    return BatchResult(rows=sorted(rows, key=lambda r: str(r["path"])), n_ok=n_ok, n_partial=n_partial,
+                       n_error=len(rows) - n_ok - n_partial,
                        n_reused=reused, files=[*files, *([trend] if trend else [])])

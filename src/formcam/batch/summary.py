@@ -1,11 +1,15 @@
 """The batch summary: one row per video in ``summary.csv`` (and Parquet), and a trend plot.
 
-Columns: ``path, status (ok|error), error, view, setting, direction,
+Columns: ``path, status, error, withheld, view, setting, direction,
 duration_s, frame_count, runner_frames_fraction``, then for every metric of
 :data:`formcam.analysis.metrics.METRICS` its summary value and left/right values (the
 metric names carry their unit: ``cadence_spm``, ``knee_flexion_ic_deg_left``,
 ...), then ``cues`` (cue ids, ``;``-separated). Rows are sorted by path, so an
 interrupted-and-resumed batch writes the same summary as an uninterrupted one.
+
+``status`` is ``ok`` (every metric of the clip's view measured), ``partial`` (some
+withheld: ``withheld`` lists them with the reasons) or ``error`` (nothing measured, or
+the video could not be analysed: ``error`` says why).
 """
 
 from __future__ import annotations
@@ -19,12 +23,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from formcam.analysis import METRICS
+from formcam.analysis import FRONTAL_METRICS, METRICS, SIDE_METRICS
 
 log = logging.getLogger(__name__)
 
-BASE_COLUMNS = ("path", "status", "error", "view", "setting", "direction", "duration_s", "frame_count",
-                "runner_frames_fraction")
+BASE_COLUMNS = ("path", "status", "error", "withheld", "view", "setting", "direction", "duration_s",
+                "frame_count", "runner_frames_fraction")
 TREND_METRICS = ("cadence_spm", "overstride_cm", "trunk_lean_deg", "knee_flexion_ic_deg", "pelvic_drop_deg")
 _DATE = re.compile(r"(20\d\d)[-_.]?([01]\d)[-_.]?([0-3]\d)")
 
@@ -40,11 +44,28 @@ def error_row(rel: str, message: str) -> dict[str, Any]:
     return {"path": rel, "status": "error", "error": message}
 
 
+def expected_metrics(view: str | None) -> tuple[str, ...]:
+    """The metrics a clip of ``view`` should give (cadence and the view's own)."""
+    return ("cadence_spm", *(SIDE_METRICS if view == "side" else FRONTAL_METRICS))
+
+
+def status_of(report: dict[str, Any]) -> tuple[str, str, str]:
+    """``(status, error, withheld)`` of a finished report (see the module docstring)."""
+    metrics = report.get("metrics") or {}
+    missing = [(n, str(metrics.get(n, {}).get("reason") or "not measured"))
+               for n in expected_metrics(report.get("view")) if not metrics.get(n, {}).get("available")]
+    withheld = "; ".join(f"{n}: {why}" for n, why in missing)
+    if not any(m.get("available") for m in metrics.values()):
+        return "error", f"no metric could be measured ({withheld or 'no analysis'})", withheld
+    return ("partial" if missing else "ok"), "", withheld
+
+
 def report_row(rel: str, report: dict[str, Any]) -> dict[str, Any]:
     """Summary row of one finished report."""
     inp, quality = report.get("input", {}), report.get("quality", {})
+    status, error, withheld = status_of(report)
     row: dict[str, Any] = {
-        "path": rel, "status": "ok", "error": "", "view": report.get("view"),
+        "path": rel, "status": status, "error": error, "withheld": withheld, "view": report.get("view"),
         "setting": report.get("setting"), "direction": report.get("direction"),
         "duration_s": inp.get("duration_s"), "frame_count": inp.get("frame_count"),
         "runner_frames_fraction": quality.get("runner_frames_fraction"),
@@ -96,7 +117,7 @@ def session_date(root: Path, rel: str) -> dt.date:
 
 def write_trend(rows: list[dict[str, Any]], root: Path, out: Path) -> Path | None:
     """Plot the key metrics over session dates (``trend.png``) when ≥ 2 videos succeeded."""
-    ok = [r for r in rows if r["status"] == "ok"]
+    ok = [r for r in rows if r["status"] in ("ok", "partial")]
     if len(ok) < 2:
         return None
     import matplotlib
