@@ -10,7 +10,8 @@ Construction of one stride of one leg (time ``tau`` since its initial contact, I
 
 * **Stance** (``0 <= tau <= contact``). At IC the heel is ``overstride_cm`` ahead
   of the hip midpoint and the foot is pitched ``foot_strike_angle_deg`` (toes up
-  for a heel strike; a forefoot strike, negative, lands on the toe). The foot
+  for a heel strike; a forefoot strike, negative, lands on the toe tip and the
+  heel lowers; 0 lands on the flat sole, a midfoot strike). The foot
   rolls onto its sole (cosine ease, first 15 % of stance), stays flat, then the
   heel rises as the foot rotates about the planted toe tip. The contact point
   moves backward at belt speed. While the foot is on its heel or flat, the knee
@@ -50,11 +51,11 @@ from numpy.typing import NDArray
 from formcam.phantom.anthropometry import Anthropometry
 from formcam.phantom.params import SETTINGS, PhantomParams
 
-__all__ = ["SETTINGS", "PhantomParams", "SagittalLeg", "hermite"]
+__all__ = ["FOOT_FLAT_FRACTION", "SETTINGS", "PhantomParams", "SagittalLeg", "hermite"]
 
 FloatArray = NDArray[np.float64]
 log = logging.getLogger(__name__)
-_FOOT_FLAT_FRACTION = 0.15
+FOOT_FLAT_FRACTION = 0.15  # sole flat after this share of stance (mocap forefoot: heel down ~37 ms)
 _LANDING_DOWN_MPS = 0.35
 _SWING_KNEE_BOOST_DPS = 250.0
 _THETA_MIN_AT = 0.75
@@ -138,10 +139,10 @@ class SagittalLeg:
 
     # -- stance ----------------------------------------------------------------------------------
     def _foot(self, tau: FloatArray) -> tuple[tuple[FloatArray, FloatArray], ...]:
-        """Heel, ankle, toe (x, z) and pitch for the heel-strike and flat phases (no heel rise)."""
+        """Heel, ankle, toe (x, z) and pitch from IC to heel-off (pivot on the heel or toe tip, then flat)."""
         b, beta0 = self.b, self.beta0
         tau = np.asarray(tau, dtype=np.float64)
-        beta = beta0 * (1.0 - _ease(tau / (_FOOT_FLAT_FRACTION * self.contact_s)))
+        beta = beta0 * (1.0 - _ease(tau / (FOOT_FLAT_FRACTION * self.contact_s)))
         if beta0 >= 0:  # pivot on the heel
             hx, hz = self.heel_ic_x - self.v * tau, np.zeros_like(tau)
         else:  # pivot on the toe tip
