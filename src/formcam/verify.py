@@ -237,7 +237,7 @@ def format_table(rows: list[Row]) -> str:
 
 
 def summary_line(rows: list[Row]) -> str:
-    """"N of M judged rows within tolerance; K rows not judged"."""
+    """The count line: "N of M judged rows within tolerance; K rows not judged"."""
     judged = [r for r in rows if r.judged]
     n_ok = sum(r.ok for r in judged)
     return (f"{n_ok} of {len(judged)} judged rows within tolerance; "
