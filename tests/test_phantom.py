@@ -279,7 +279,8 @@ def test_strike_patterns_land_the_right_part_of_the_foot_first(pattern: str) -> 
     assert min(heel[2], toe[2]) == pytest.approx(0.0, abs=1e-9)
     first = {n for n, z in (("heel", heel[2]), ("toe", toe[2])) if abs(z) < 1e-9}
     assert " and ".join(sorted(first)) == feet["first_contact"]
-    assert _deg(math.atan2(toe[2] - heel[2], toe[0] - heel[0])) == pytest.approx(p.foot_strike_angle_deg, abs=1e-6)
+    angle = _deg(math.atan2(toe[2] - heel[2], toe[0] - heel[0]))
+    assert angle == pytest.approx(p.foot_strike_angle_deg, abs=1e-6)
     assert (heel[0] - _p(pose, "mid_hip")[0]) * 100 == pytest.approx(p.overstride_cm, abs=1e-6)
     hip, knee, ankle = _p(pose, f"{side}_hip"), _p(pose, f"{side}_knee"), _p(pose, f"{side}_ankle")
     thigh, shank = (knee - hip)[[0, 2]], (ankle - knee)[[0, 2]]

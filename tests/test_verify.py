@@ -1,4 +1,4 @@
-"""``formcam verify``'s table builder: every row is judged against a tolerance, none passes by construction."""
+"""The verify table builder: every row is judged against a tolerance; none passes by construction."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def _truth(case: Case) -> dict[str, Any]:
 
 
 def _report(truth: dict[str, Any], *, offset: float, event_shift_s: float) -> dict[str, Any]:
-    """A made-up report.json: every metric ``offset`` from the truth, every event shifted by ``event_shift_s``."""
+    """A made-up report.json: every metric ``offset`` from the truth, every event ``event_shift_s`` late."""
     metrics = {name: {"available": True, "value": value + offset} for name, value in truth["metrics"].items()}
     steps = [{"side": side, "contact_s": ic + event_shift_s, "toe_off_s": to + event_shift_s}
              for side, ev in truth["events"].items() for ic, to in zip(ev["ic_s"], ev["to_s"], strict=False)]
@@ -43,7 +43,8 @@ def _report(truth: dict[str, Any], *, offset: float, event_shift_s: float) -> di
 def test_a_value_far_outside_every_tolerance_fails_every_row(case: Case, sign: float) -> None:
     truth = _truth(case)
     rows = compare(case, truth, _report(truth, offset=sign * 1e4, event_shift_s=sign * 1e3))
-    assert len(rows) == 1 + (len(SIDE_METRICS) + len(EVENTS) if case.view.startswith("side") else len(REAR_METRICS))
+    side = case.view.startswith("side")
+    assert len(rows) == 1 + (len(SIDE_METRICS) + len(EVENTS) if side else len(REAR_METRICS))
     assert all(r.judged for r in rows)
     assert [r.quantity for r in rows if r.ok] == []
     assert all(r.mark == "✗" for r in rows)
