@@ -58,7 +58,7 @@ Arr = NDArray[np.float64]
 def acceleration(h: Arr, fps: float, *, window_s: float = 0.08) -> Arr:
     """``(T,)`` second derivative of ``h`` (px / s^2): local quadratic (Savitzky-Golay)
     over ``window_s`` (at least 5 samples). NaN gaps are filled linearly first."""
-    n = max(5, int(round(window_s * fps)) | 1)
+    n = max(5, round(window_s * fps) | 1)
     x = fill_nan(h)
     if x.size < n or not np.isfinite(x).all():
         return np.full(h.shape, np.nan)
@@ -120,7 +120,7 @@ def stance_side_votes(series: PoseSeries, stances: list[tuple[float, float]]) ->
         d = fill_nan(np.nanmean(np.stack(diffs), axis=0))
     out = []
     for ic, to in stances:
-        lo, hi = int(round(ic + 0.25 * (to - ic))), int(round(ic + 0.75 * (to - ic))) + 1
+        lo, hi = round(ic + 0.25 * (to - ic)), round(ic + 0.75 * (to - ic)) + 1
         seg = d[max(lo, 0):min(hi, d.size)]
         out.append(float(np.mean(seg)) if seg.size and np.isfinite(seg).all() else 0.0)
     return np.asarray(out)
@@ -129,8 +129,7 @@ def stance_side_votes(series: PoseSeries, stances: list[tuple[float, float]]) ->
 def frontal_contacts(series: PoseSeries, step_s: float, *,
                      contact_ms_range: tuple[float, float]) -> tuple[list[Contact], list[Rejected]]:
     """Contacts between consecutive flights (see the module docstring), sides by the
-    whole-sequence vote, step time attached when the previous contact is the one
-    just before (IC gap within 0.6-1.5 steps)."""
+    whole-sequence vote, step times by :func:`_with_steps`."""
     fps = float(series.fps)
     fl = flight_edges(hip_acceleration(series), fps, step_s)
     spans = [(fl[j][2], fl[j + 1][0]) for j in range(len(fl) - 1)]
@@ -150,11 +149,8 @@ def frontal_contacts(series: PoseSeries, step_s: float, *,
             rej.append(Rejected(side, ic_s, to_s, f"contact time {ms:.0f} ms outside "
                                 f"{contact_ms_range[0]:.0f}-{contact_ms_range[1]:.0f} ms"))
             continue
-        prev = out[-1] if out else None
-        gap = ic_s - prev.ic_s if prev is not None else None
-        one_step = gap is not None and prev is not None and prev.side != side and 0.6 * step_s <= gap <= 1.5 * step_s
-        out.append(Contact(side, ic, to, ic_s, to_s, step_time_s=gap if one_step else None, method="flight"))
-    return out, rej
+        out.append(Contact(side, ic, to, ic_s, to_s, method="flight"))
+    return _with_steps(out, step_s), rej
 
 
 def detect_frontal_events(series: PoseSeries, *, contact_ms_range: tuple[float, float] = (80.0, 500.0)
@@ -196,7 +192,7 @@ def _with_steps(contacts: list[Contact], step_s: float) -> list[Contact]:
     out: list[Contact] = []
     for c in contacts:
         prev = out[-1] if out else None
-        gap = c.ic_s - prev.ic_s if prev is not None else None
-        ok = prev is not None and gap is not None and prev.side != c.side and 0.6 * step_s <= gap <= 1.5 * step_s
+        gap = c.ic_s - prev.ic_s if prev is not None else 0.0
+        ok = prev is not None and prev.side != c.side and 0.6 * step_s <= gap <= 1.5 * step_s
         out.append(replace(c, step_time_s=gap if ok else None))
     return out
