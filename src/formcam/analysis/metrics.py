@@ -72,6 +72,8 @@ SIDE_METRICS: tuple[str, ...] = (
     "knee_flexion_ic_deg", "hip_extension_deg", "vertical_oscillation_cm", "foot_strike_angle_deg")
 FRONTAL_METRICS: tuple[str, ...] = ("pelvic_drop_deg", "lateral_trunk_lean_deg", "pelvic_sway_cm")
 METRICS: tuple[str, ...] = ("cadence_spm", "contact_time_ms", *SIDE_METRICS, *FRONTAL_METRICS)
+UNTIMED_METHODS: frozenset[str] = frozenset({"midstance", "flight-coarse"})
+"""Contact methods whose IC-to-TO duration is not reported (see _withheld_reason)."""
 BALANCED_METRICS: frozenset[str] = frozenset({"pelvic_drop_deg", "lateral_trunk_lean_deg"})
 """Side-signed frontal angles whose clip value is the mean of the two feet's medians
 (:func:`formcam.analysis.frontal.balanced_value`)."""
@@ -231,7 +233,7 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
             end = _next_ic(events.contacts, k, same=True, max_s=1.5 * events.stride_period_s)
             vals.update(frontal_step(kin, events.contacts, k, px_per_cm=scale.px_per_cm,
                                      stride_end_s=end, roll=roll))
-        if c.method == "midstance":  # IC / TO placed around mid-stance: no contact time
+        if c.method in UNTIMED_METHODS:  # IC / TO not timed well enough for a duration
             vals["contact_time_ms"] = None
         for name in METRICS:
             if not available_in(name, view)[0]:
@@ -289,10 +291,13 @@ def _peak_entry(steps: list[dict[str, Any]]) -> dict[str, float | None]:
 
 def _withheld_reason(name: str, steps: list[dict[str, Any]], events: Events) -> str | None:
     """Why a metric measurable in this view has no value in any step, when it was withheld."""
-    if name == "contact_time_ms" and events.contacts and all(c.method == "midstance"
-                                                             for c in events.contacts):
-        return ("not measurable: no flight phase was found in the hip motion, so contacts were placed "
-                "around mid-stance (hip-height minima) and their duration is unknown")
+    methods = {c.method for c in events.contacts}
+    if name == "contact_time_ms" and methods == {"midstance"}:
+        return ("not measurable: the hip motion shows no clear free-fall (flight) phase, so contacts "
+                "were placed around mid-stance (hip-height minima) and their duration is unknown")
+    if name == "contact_time_ms" and methods and methods <= UNTIMED_METHODS:
+        return ("withheld: below 45 fps contacts are timed from the hips' flight phases too coarsely "
+                "for a duration (real running at 30 fps: +40 ms); film at 60 fps or more")
     if name == "pelvic_sway_cm" and any(s.get("pelvic_sway_withheld") for s in steps):
         return ("withheld: sideways hip travel over a stride exceeded 8 cm, which is camera motion or "
                 "tracking, not a runner's sway")
