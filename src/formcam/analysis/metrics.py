@@ -43,7 +43,8 @@ summarised as ``{value, unit, left, right, n_steps, available, reason, spread}``
 * View gating: sagittal metrics need a side view, frontal ones a rear or front
   view; ``cadence_spm`` and ``contact_time_ms`` are available in every view (rear /
   front contacts: :mod:`formcam.analysis.events_frontal`; contact time is withheld,
-  with the reason, when contacts were only placed around mid-stance). Side-signed
+  with the reason, when contacts were only placed around mid-stance or timed below
+  45 fps, :data:`UNTIMED_METHODS`). Side-signed
   frontal angles (:data:`BALANCED_METRICS`) take as ``value`` the mean of the left
   and right medians, so a camera roll cancels. Unavailable metrics carry
   ``available: false`` and a ``reason``; they are never numbers.
