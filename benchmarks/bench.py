@@ -78,7 +78,7 @@ BUSY = max(1, (os.cpu_count() or 2) - 1)
 
 def plan(clips: dict[int, Path], real: Path | None, *, quick: bool, frames: int,
          loops: bool = False) -> list[dict[str, Any]]:
-    from formcam.pipeline import AnalyzeOptions
+    from formcam.options import AnalyzeOptions
 
     clip = str(clips[10])
     fields = {f.name for f in dataclasses.fields(AnalyzeOptions)}

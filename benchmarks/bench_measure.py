@@ -164,7 +164,7 @@ def naive(clip: str, model: str) -> tuple[int, float]:
 def _options(spec: dict[str, Any]) -> Any:
     """``AnalyzeOptions`` for a spec, as a user would set them (ONNX threads through
     ``$FORMCAM_ONNX_THREADS``, the detector interval through ``detect_interval_s``)."""
-    from formcam.pipeline import AnalyzeOptions
+    from formcam.options import AnalyzeOptions
     from formcam.pose.backends.onnx.backend import THREADS_ENV
 
     kwargs = {"backend": spec["backend"], "model": spec["model"], "num_poses": spec["num_poses"]}

@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from formcam.options import AnalyzeOptions
 from formcam.phantom import PhantomParams, render_phantom
-from formcam.pipeline import AnalyzeOptions, analyze_video
+from formcam.pipeline import analyze_video
 from formcam.pose.backends.onnx import OnnxBackend, OnnxOptions
 from formcam.video.reader import FrameReader
 

@@ -19,8 +19,9 @@ import pytest
 
 from formcam.analysis.core import analyze_series
 from formcam.errors import ConfigError
+from formcam.options import AnalyzeOptions
 from formcam.phantom import PhantomParams, render_phantom
-from formcam.pipeline import AnalyzeOptions, analyze_video, report_from_series
+from formcam.pipeline import analyze_video, report_from_series
 from formcam.report.outputs import analysed_fps, write_outputs
 from formcam.series import load_keypoints
 from formcam.video.reader import iter_frames

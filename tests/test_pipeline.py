@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from formcam.cli import main
-from formcam.pipeline import AnalyzeOptions, analyze_keypoints, analyze_video, frame_step
+from formcam.options import AnalyzeOptions, frame_step
+from formcam.pipeline import analyze_keypoints, analyze_video
 from formcam.series import load_keypoints
 from formcam.video.reader import iter_frames
 
@@ -112,7 +113,7 @@ def test_max_fps_below_60_warns_once(clip_120fps: Path, tmp_path: Path) -> None:
 
 
 def test_auto_options_mean_decided_from_the_keypoints() -> None:
-    from formcam.pipeline import AnalyzeOptions
+    from formcam.options import AnalyzeOptions
 
     auto = AnalyzeOptions(view="auto", setting="auto", direction="auto")
     assert (auto.view, auto.setting, auto.direction) == (None, None, None)

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from formcam.analysis.plausibility import load_plausibility
-from formcam.pipeline import AnalyzeOptions, analyze_keypoints, analyze_video
+from formcam.options import AnalyzeOptions
+from formcam.pipeline import analyze_keypoints, analyze_video
 from tests.conftest import SHARED_VIDEOS
 
 KEYPOINTS = Path(__file__).parent / "data" / "keypoints"

@@ -139,14 +139,8 @@ def _progress_bar(quiet: bool):  # type: ignore[no-untyped-def]
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from formcam.pipeline import (
-        AnalyzeOptions,
-        analyze_keypoints,
-        analyze_video,
-        parse_capture_fps,
-        parse_detect_interval,
-        parse_max_fps,
-    )
+    from formcam.options import AnalyzeOptions, parse_capture_fps, parse_detect_interval, parse_max_fps
+    from formcam.pipeline import analyze_keypoints, analyze_video
     from formcam.pose import PersonChoice
     from formcam.report import summary_text
 
@@ -188,7 +182,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
     from formcam.batch import BatchOptions, run_batch
     from formcam.batch.discover import VIDEO_PATTERNS
-    from formcam.pipeline import parse_capture_fps, parse_detect_interval, parse_max_fps
+    from formcam.options import parse_capture_fps, parse_detect_interval, parse_max_fps
 
     pairs = (("capture_fps", parse_capture_fps(args.capture_fps)), ("model", args.model),
              ("backend", args.backend),

@@ -191,7 +191,8 @@ def compare(case: Case, truth: dict[str, Any], report: dict[str, Any]) -> list[R
 
 def run_case(case: Case, workdir: Path, *, source: str = "model") -> list[Row]:
     """Render ``case``, analyse it, and compare with the truth."""
-    from formcam.pipeline import AnalyzeOptions, analyze_keypoints, analyze_video
+    from formcam.options import AnalyzeOptions
+    from formcam.pipeline import analyze_keypoints, analyze_video
 
     params = case.params()
     width, height = case.size

@@ -27,7 +27,8 @@ from typing import Any, TypeVar
 from formcam.app.people import candidate_thumbnails
 from formcam.app.state import Entry, ResultCache, Settings, Workspace, cache_key
 from formcam.errors import FormcamError, InputError
-from formcam.pipeline import AnalyzeOptions, AnalyzeResult, analyze_keypoints, analyze_video
+from formcam.options import AnalyzeOptions
+from formcam.pipeline import AnalyzeResult, analyze_keypoints, analyze_video
 from formcam.pose import PersonChoice
 from formcam.video import VideoInfo, probe
 

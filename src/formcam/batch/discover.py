@@ -60,7 +60,7 @@ def discover(root: Path, *, include: tuple[str, ...] = VIDEO_PATTERNS, exclude: 
 
 def read_config(path: Path) -> dict[str, Any]:
     """Validated contents of one ``formcam.toml``."""
-    from formcam.pipeline import parse_capture_fps, parse_detect_interval, parse_max_fps
+    from formcam.options import parse_capture_fps, parse_detect_interval, parse_max_fps
 
     number_checks = {"max_fps": parse_max_fps, "detect_interval_s": parse_detect_interval,
                      "capture_fps": parse_capture_fps}

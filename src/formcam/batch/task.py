@@ -66,7 +66,7 @@ def pose_runtime(settings: dict[str, Any]) -> tuple[str, float]:
 
 
 def _options(settings: dict[str, Any]) -> Any:
-    from formcam.pipeline import AnalyzeOptions
+    from formcam.options import AnalyzeOptions
 
     height, max_fps = settings.get("height_cm"), settings.get("max_fps")
     backend, interval = pose_runtime(settings)
