@@ -55,6 +55,7 @@ from formcam.analysis.cadence import cadence_check, cadence_fit_spm, cadence_of_
 from formcam.analysis.events import Contact, Events
 from formcam.analysis.kinematics import Kinematics
 from formcam.analysis.scale import Scale
+from formcam.analysis.sides import SIDE_CONFIDENCE_MIN
 
 log = logging.getLogger(__name__)
 Arr = NDArray[np.float64]
@@ -257,6 +258,8 @@ def summarize(steps: list[dict[str, Any]], events: Events, *, view: str,
                              right=cadence_of_steps(side_vals["right"]))
         if name == "cadence_spm":
             entry.update(cadence_check(entry, events))
+        if ok and events.contacts and events.side_confidence < SIDE_CONFIDENCE_MIN:
+            entry.update(left=None, right=None, side_note="left and right feet could not be told apart")
         out[name] = entry
     return out
 
