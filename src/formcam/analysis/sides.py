@@ -19,7 +19,8 @@ the even steps), from evidence that does not trust any single frame's labels:
   scores) and, with the camera above the ground, its stance is lower in the image.
   The stance foot's score and level are compared with the neighbouring stances
   (a curvature residual, so a panning or zooming camera's trend cancels); their
-  alternation, when it stands clear of the noise (``|t| >= 2``), says at which
+  alternation, when it stands clear of the noise (``|t| >= 3``) and is large enough
+  (:data:`DEPTH_MIN_AMPLITUDE`), says at which
   parity the near foot lands, and the near foot is the runner's right foot when the
   runner faces image-right (left when facing left) for an unmirrored video.
 
@@ -39,7 +40,10 @@ LABEL_WEIGHT = 0.5
 SIDE_CONFIDENCE_MIN = 0.2
 """Below this agreement of the evidence on which foot is which, per-side values are withheld."""
 DEPTH_WEIGHT = 1.0
-"""Weight per contact of a depth cue that stands clear of its noise (|t| >= 4)."""
+"""Weight per contact of a depth cue that stands clear of its noise (full at |t| >= 5, none below 3)."""
+DEPTH_MIN_AMPLITUDE: tuple[float, float] = (0.03, 0.01)
+"""Smallest near/far alternation used: keypoint score, stance level (leg lengths; a camera 1 m
+up at 3 m sees the far foot's stance ~0.05 leg lengths higher)."""
 
 
 @dataclass(frozen=True)
@@ -74,11 +78,12 @@ def step_numbers(ic_s: Arr, step_s: float, *, max_missed: int = 2) -> tuple[NDAr
     return n, run
 
 
-def alternation_t(x: Arr, n: NDArray[np.int64]) -> float:
+def alternation_t(x: Arr, n: NDArray[np.int64], *, min_amplitude: float = 0.0) -> float:
     """t statistic of ``x`` alternating with the step parity (+ : larger at even steps).
 
-    Uses the curvature residual ``x[k] - (x[k-1] + x[k+1]) / 2`` of contacts whose
-    neighbours are one step away (a linear trend cancels); NaN where too few (< 4).
+    Uses the curvature residual ``x[k] - (x[k-1] + x[k+1]) / 2`` (twice the alternation
+    amplitude) of contacts whose neighbours are one step away (a linear trend cancels);
+    NaN where too few (< 4) or where the amplitude is below ``min_amplitude``.
     """
     r = []
     for k in range(1, x.size - 1):
@@ -88,7 +93,9 @@ def alternation_t(x: Arr, n: NDArray[np.int64]) -> float:
         return float("nan")
     arr = np.asarray(r)
     sd = float(np.std(arr, ddof=1))
-    return float(np.mean(arr) / (sd / np.sqrt(arr.size))) if sd > 0 else float("nan")
+    if not abs(np.mean(arr)) / 2 >= min_amplitude or sd <= 0:
+        return float("nan")
+    return float(np.mean(arr) / (sd / np.sqrt(arr.size)))
 
 
 def assign_sides(ic_s: Arr, step_s: float, *, stance_vote: Arr, detected_left: NDArray[np.bool_],
@@ -116,10 +123,10 @@ def assign_sides(ic_s: Arr, step_s: float, *, stance_vote: Arr, detected_left: N
         sel = run == r
         v, w = float(np.sum(votes[sel] * parity[sel])), float(np.sum(weights[sel]))
         if depth is not None and near_left is not None:
-            for x in depth:   # near: higher score, lower in the image (larger y)
-                t = alternation_t(x[sel], n[sel])
-                if np.isfinite(t) and abs(t) >= 2:
-                    d = DEPTH_WEIGHT * min(1.0, (abs(t) - 2) / 2) * int(sel.sum())
+            for x, amp in zip(depth, DEPTH_MIN_AMPLITUDE, strict=True):  # near: higher score, lower
+                t = alternation_t(x[sel], n[sel], min_amplitude=amp)
+                if np.isfinite(t) and abs(t) >= 3:
+                    d = DEPTH_WEIGHT * min(1.0, (abs(t) - 3) / 2) * int(sel.sum())
                     v += d * np.sign(t) * (1.0 if near_left else -1.0)
                     w += d
         even_left = v >= 0
