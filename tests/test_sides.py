@@ -63,7 +63,8 @@ def test_planted_label_swaps_and_missed_contact() -> None:
     fixed = swap_legs(planted, got.swap_frames)
     for c in got.contacts:
         f = round(c.ic_frame)
-        assert np.allclose(fixed.xy[f, fixed.index(f"{c.side}_heel")], clean.xy[f, clean.index(f"{c.side}_heel")])
+        heel = f"{c.side}_heel"
+        assert np.allclose(fixed.xy[f, fixed.index(heel)], clean.xy[f, clean.index(heel)])
 
 
 def test_the_labels_alone_do_not_break_alternation() -> None:

@@ -23,12 +23,15 @@ Method (treadmill *and* overground, static *and* panning camera, side *and* rear
    the contact; in a side view the ankle moves backward relative to the hip
    during contact (>= 5 % of leg length). Contacts are then sorted by IC: one
    closer than ``max(step_s_range[0], 0.6 step)`` to the previous one is dropped
-   (duplicate, or both legs' labels on one foot); a step time (IC minus the
-   previous IC) is attached when the gap is a plausible single step (within
-   ``step_s_range`` and, with a trusted stride period, at most 1.5 steps). Two
-   consecutive contacts of the same side one step apart are the far leg's label
-   swap: the step time is kept (cadence), the side label too (the metrics read
-   that label's keypoints), and the count is reported as ``n_same_side_steps``.
+   (duplicate, or both legs' labels on one foot). The feet are then assigned so that
+   steps alternate (:mod:`formcam.analysis.sides`): a gap of about two steps is a
+   missed contact, counted in ``n_missed_contacts`` (the contacts around it are the
+   same foot), and the pose model's labels are one vote among several; a stance
+   given to the other foot than the label it was timed on is listed in
+   ``swap_frames`` (the analysis swaps the leg keypoints there, so the metrics read
+   the leg that landed). A step time (IC minus the previous IC) is attached to
+   consecutive steps only, when the gap is within ``step_s_range`` and, with a
+   trusted stride period, at most 1.5 steps.
    A rejected contact is kept in :attr:`Events.rejected` with the reason.
 
 Measured on the synthetic runner (tests/synthetic.py, 170 cm runner ~510 px tall):
@@ -51,7 +54,6 @@ from scipy.ndimage import gaussian_filter1d
 from scipy.signal import find_peaks
 
 from formcam.analysis.events_fit import fill_nan, foot_height_px, ic_to, pt, rough_stances, stance_noise
-from formcam.analysis.clean import LEG_PARTS
 from formcam.analysis.events_period import (
     DEFAULT_STRIDE_S,
     UNKNOWN_PERIOD,
@@ -61,7 +63,7 @@ from formcam.analysis.events_period import (
     fore_aft_px,
     stride_periodicity,
 )
-from formcam.analysis.sides import assign_sides, stance_evidence, stance_windows, step_numbers
+from formcam.analysis.sides import feet_of_stances
 from formcam.series import PoseSeries
 
 log = logging.getLogger(__name__)
@@ -337,25 +339,13 @@ def _alternate(series: PoseSeries, seq: list[Contact], per: Periodicity, *, step
     max_gap = min(step_s_range[1], 1.5 * step_s) if per.trusted else step_s_range[1]
     det = np.array([c.side == "left" for c in seq])
     ic, to = np.array([c.ic_frame for c in seq]), np.array([c.to_frame for c in seq])
-    n, _ = step_numbers(ic_s, step_s)
-    wins = [(int(np.floor(a)), int(np.ceil(b))) for a, b in zip(ic, to, strict=True)]
-    with warnings.catch_warnings():  # frames with neither foot point: NaN
-        warnings.simplefilter("ignore", RuntimeWarning)
-        foot_y = tuple(np.nanmean(np.stack([pt(series, f"{s}_{p}")[:, 1] for p in ("heel", "foot_index")]),
-                                  axis=0) for s in SIDES)
-    leg_sc = tuple(np.mean(np.stack([series.score[:, series.index(f"{s}_{p}")] for p in LEG_PARTS]), axis=0)
-                   for s in SIDES)
-    vote, score, level = stance_evidence((foot_y[0], foot_y[1]), (leg_sc[0], leg_sc[1]), wins, det, leg_px)
-    got = assign_sides(ic_s, step_s, stance_vote=vote, detected_left=det,
-                       depth=(score, level) if side_view else None,
-                       near_left=forward_sign < 0 if side_view else None)
-    spans = stance_windows(ic, to, got.step_number, step_s * float(series.fps))
+    got, swaps = feet_of_stances(series, ic, to, ic_s, det, step_s, side_view=side_view,
+                                 forward_sign=forward_sign, leg_px=leg_px)
     out: list[Contact] = []
     for k, c in enumerate(seq):
         gap = c.ic_s - seq[k - 1].ic_s if k else np.inf
         one = k > 0 and got.step_number[k] - got.step_number[k - 1] == 1 and gap <= max_gap
         out.append(replace(c, side="left" if got.left[k] else "right", step_time_s=gap if one else None))
-    swaps = tuple(spans[k] for k in range(len(seq)) if det[k] != got.left[k])  # the timed track landed
     return _Feet(out, swaps, got.n_missed, got.confidence)
 
 

@@ -29,10 +29,15 @@ the even steps), from evidence that does not trust any single frame's labels:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from formcam.analysis.clean import LEG_PARTS
+from formcam.analysis.events_fit import pt
+from formcam.series import PoseSeries
 
 Arr = NDArray[np.float64]
 LABEL_WEIGHT = 0.5
@@ -65,8 +70,9 @@ class SideAssignment:
     confidence: float
 
 
-def step_numbers(ic_s: Arr, step_s: float, *, max_missed: int = 2) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """(step number, run index) of contacts at sorted IC times ``ic_s`` (s), ``step_s`` the step period (s)."""
+def step_numbers(ic_s: Arr, step_s: float, *,
+                 max_missed: int = 2) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(step number, run index) of contacts at sorted IC times ``ic_s`` (s); ``step_s``: step period (s)."""
     n = np.zeros(ic_s.size, dtype=np.int64)
     run = np.zeros(ic_s.size, dtype=np.int64)
     for k in range(1, ic_s.size):
@@ -164,7 +170,8 @@ def stance_evidence(foot_y: tuple[Arr, Arr], leg_score: tuple[Arr, Arr], windows
     return vote, score, level
 
 
-def stance_windows(ic: Arr, to: Arr, step_number: NDArray[np.int64], step_frames: float) -> list[tuple[int, int]]:
+def stance_windows(ic: Arr, to: Arr, step_number: NDArray[np.int64],
+                   step_frames: float) -> list[tuple[int, int]]:
     """Half-open frame ranges that belong to each stance: from mid-flight before its IC to
     mid-flight after its TO (0.15 steps where the neighbour is not one step away)."""
     out = []
@@ -176,3 +183,26 @@ def stance_windows(ic: Arr, to: Arr, step_number: NDArray[np.int64], step_frames
         hi = to[k] + (after / 2 if 0 < after < step_frames else pad)
         out.append((max(int(np.floor(lo)), 0), int(np.ceil(hi)) + 1))
     return out
+
+
+def feet_of_stances(series: PoseSeries, ic: Arr, to: Arr, ic_s: Arr, detected_left: NDArray[np.bool_],
+                    step_s: float, *, side_view: bool, forward_sign: int, leg_px: float
+                    ) -> tuple[SideAssignment, tuple[tuple[int, int], ...]]:
+    """Feet of time-ordered contacts (IC / TO frames ``ic`` / ``to``, IC times ``ic_s``) in
+    ``series`` (pixels, y down), and the frame ranges whose leg labels must be swapped so
+    that each stance foot carries its foot's labels: the stances given to the other foot
+    than the label they were timed on (that track is the one that landed)."""
+    wins = [(int(np.floor(a)), int(np.ceil(b))) for a, b in zip(ic, to, strict=True)]
+    with warnings.catch_warnings():  # frames with neither foot point: NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        foot_y = [np.nanmean(np.stack([pt(series, f"{s}_{p}")[:, 1] for p in ("heel", "foot_index")]),
+                             axis=0) for s in ("left", "right")]
+    leg_sc = [np.mean(np.stack([series.score[:, series.index(f"{s}_{p}")] for p in LEG_PARTS]), axis=0)
+              for s in ("left", "right")]
+    vote, score, level = stance_evidence((foot_y[0], foot_y[1]), (leg_sc[0], leg_sc[1]), wins,
+                                         detected_left, leg_px)
+    got = assign_sides(ic_s, step_s, stance_vote=vote, detected_left=detected_left,
+                       depth=(score, level) if side_view else None,
+                       near_left=forward_sign < 0 if side_view else None)
+    spans = stance_windows(ic, to, got.step_number, step_s * float(series.fps))
+    return got, tuple(spans[k] for k in range(ic.size) if detected_left[k] != got.left[k])
