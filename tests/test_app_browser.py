@@ -122,6 +122,19 @@ def test_upload_side_sample_shows_results(server: str, artifacts: Path, tmp_path
             body = page.inner_text("body")
             assert "Cadence" in body and "steps/min" in body
             assert "Cues" in body
+            # findings first: right after the Results header come the cues, then the numbers; the
+            # measurement notes are one collapsed section after them, never a wall of warnings on top
+            def top(name: str) -> float:
+                box = page.get_by_role("heading", name=name, exact=True).bounding_box()
+                assert box is not None, name
+                return float(box["y"])
+            assert top("Results") < top("Cues") < top("Metrics")
+            assert page.locator("[data-testid='stAlertContentWarning']").count() == 0, body[:2000]
+            notes = page.locator("details", has_text=re.compile("note\\(s\\) on how this was measured"))
+            if notes.count():
+                assert notes.first.get_attribute("open") is None, "measurement notes should start collapsed"
+                nbox = notes.first.bounding_box()
+                assert nbox is not None and nbox["y"] > top("Metrics")
             if "No form cues were raised" not in body:
                 assert re.search(r"(Concern|Watch|Info) ·", body), "cue list empty but no 'no cues' note"
             assert page.locator("[data-testid='stException']").count() == 0, "the page shows a traceback"

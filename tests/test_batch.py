@@ -182,7 +182,8 @@ def test_row_status_is_ok_partial_or_error_with_reasons() -> None:
     def entry(ok: bool) -> dict[str, object]:
         return {"available": ok, "value": 1.0 if ok else None, "reason": None if ok else "too few steps"}
 
-    full = {"view": "side", "metrics": {n: entry(True) for n in ("cadence_spm", *SIDE_METRICS)}}
+    names = ("cadence_spm", "contact_time_ms", *SIDE_METRICS)
+    full = {"view": "side", "metrics": {n: entry(True) for n in names}}
     assert report_row("a.mp4", full)["status"] == "ok"
     part = {"view": "side", "metrics": {**full["metrics"], "contact_time_ms": entry(False)}}
     row = report_row("a.mp4", part)

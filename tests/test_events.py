@@ -52,10 +52,16 @@ def test_events_within_one_frame(fps: int, kw: dict[str, Any]) -> None:
 
 
 def test_events_in_rear_view() -> None:
+    """Rear-view events come from the hips' free fall between contacts
+    (formcam.analysis.events_frontal; exact-timing tests on a ballistic runner in
+    tests/test_frontal.py, real running in tests/test_mocap_frontal.py). This synthetic
+    runner's pelvis is a sinusoid, not ballistic, so here they are only within 2.5
+    frames at 120 fps (it was 1 frame when the rear view used the feet, which are flat
+    in stance only in this orthographic drawing, not in a real rear view)."""
     s, truth = make_runner(fps=120, duration_s=4, view="rear")
     ev = _detect(s, side_view=False)
     ic, to, missed = _errors_frames(ev, truth, 120)
-    assert missed <= 2 and np.abs(ic).max() <= 1.0 and np.abs(to).max() <= 1.0
+    assert missed <= 2 and np.abs(ic).max() <= 2.5 and np.abs(to).max() <= 2.5
 
 
 def test_events_facing_left() -> None:
@@ -154,8 +160,8 @@ def test_phantom_true_keypoints_events_and_values_at_contact(fps: int, changes: 
 
 def test_rear_view_noisy_feet_fall_back_to_midstance() -> None:
     """Rear view with foot points as noisy as a real pose model's (tens of px): the
-    vertical fit finds (almost) nothing, the hip-height mid-stance fallback still
-    gives every step, the right cadence and the right sides."""
+    hip-based contacts (flight phases, or the hip-height mid-stance fallback) still
+    give every step, the right cadence and the right sides."""
     s, truth = make_runner(fps=60, duration_s=6, view="rear")
     cad = truth["metrics"]["cadence_spm"]
     rng = np.random.default_rng(3)
@@ -164,7 +170,7 @@ def test_rear_view_noisy_feet_fall_back_to_midstance() -> None:
         for side in ("left", "right"):
             xy[:, s.index(f"{side}_{name}"), 1] += rng.normal(0, 25, s.n_frames)
     ev = _detect(replace(s, xy=xy), side_view=False)
-    assert ev.contacts and all(c.method == "midstance" for c in ev.contacts)
+    assert ev.contacts and all(c.method in ("flight", "midstance") for c in ev.contacts)
     assert abs(ev.periodicity.cadence_spm - cad) <= 1.0
     steps = [c.step_time_s for c in ev.contacts if c.step_time_s]
     assert len(steps) >= 0.8 * 6 * cad / 60 - 2

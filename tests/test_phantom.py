@@ -259,3 +259,54 @@ def test_mediapipe_detects_the_phantom(tmp_path: Path, view: str, size: tuple[in
     assert found >= 0.99 * truth.shape[0]
     runner_px = 0.68 * size[1]
     assert np.median(errors) < 0.04 * runner_px  # hip midpoint within ~7 cm of the true one
+
+
+@pytest.mark.parametrize("pattern", ["rearfoot", "midfoot", "forefoot"])
+def test_strike_patterns_land_the_right_part_of_the_foot_first(pattern: str) -> None:
+    """Rearfoot: heel first, toes up; midfoot: flat sole; forefoot: toe tip first, toes down,
+    heel lowered at the truth's foot-flat time. Angle, overstride and knee at IC stay exact."""
+    from formcam.phantom import STRIKE_ANGLES_DEG
+    from formcam.phantom.truth import foot_truth
+
+    p = PhantomParams(**{**PARAMS.__dict__, "foot_strike_angle_deg": STRIKE_ANGLES_DEG[pattern]})
+    r = PhantomRunner(p)
+    assert p.strike_pattern == pattern
+    feet = foot_truth(r)
+    side = "right"
+    t_ic = r.first_ic_s[side] + p.stride_s
+    pose = _at(r, t_ic)
+    heel, toe = _p(pose, f"{side}_heel"), _p(pose, f"{side}_foot_index")
+    assert min(heel[2], toe[2]) == pytest.approx(0.0, abs=1e-9)
+    first = {n for n, z in (("heel", heel[2]), ("toe", toe[2])) if abs(z) < 1e-9}
+    assert " and ".join(sorted(first)) == feet["first_contact"]
+    angle = _deg(math.atan2(toe[2] - heel[2], toe[0] - heel[0]))
+    assert angle == pytest.approx(p.foot_strike_angle_deg, abs=1e-6)
+    assert (heel[0] - _p(pose, "mid_hip")[0]) * 100 == pytest.approx(p.overstride_cm, abs=1e-6)
+    hip, knee, ankle = _p(pose, f"{side}_hip"), _p(pose, f"{side}_knee"), _p(pose, f"{side}_ankle")
+    thigh, shank = (knee - hip)[[0, 2]], (ankle - knee)[[0, 2]]
+    cos_k = thigh @ shank / np.linalg.norm(thigh) / np.linalg.norm(shank)
+    assert _deg(math.acos(cos_k)) == pytest.approx(p.knee_flexion_ic_deg, abs=1e-6)
+    before = _at(r, t_ic - 0.002)
+    assert min(_p(before, f"{side}_heel")[2], _p(before, f"{side}_foot_index")[2]) > 0.0
+    flat_s = feet["foot_flat_ms"] / 1000.0
+    later = r.pose(t_ic + np.array([0.5 * flat_s, flat_s, 0.5 * (flat_s + feet["heel_off_ms"] / 1000.0)]))
+    heel_z, toe_z = later.joint(f"{side}_heel")[:, 2], later.joint(f"{side}_foot_index")[:, 2]
+    assert np.abs(heel_z[1:]).max() < 1e-9 and np.abs(toe_z[1:]).max() < 1e-9  # flat from foot-flat on
+    if pattern == "forefoot":
+        assert heel_z[0] > 1e-3 and abs(toe_z[0]) < 1e-9  # the heel is still lowering
+    if pattern == "rearfoot":
+        assert toe_z[0] > 1e-3 and abs(heel_z[0]) < 1e-9
+
+
+def test_cli_strike_preset_sets_the_angle_and_refuses_a_contradiction() -> None:
+    from formcam.phantom.cli import params_from_args
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["phantom", "x.mp4", "--strike", "forefoot"])
+    assert params_from_args(args).foot_strike_angle_deg < 0
+    args = parser.parse_args(["phantom", "x.mp4", "--strike", "forefoot", "--foot-strike-angle-deg", "-4"])
+    assert params_from_args(args).foot_strike_angle_deg == -4.0
+    args = parser.parse_args(["phantom", "x.mp4", "--strike", "midfoot", "--foot-strike-angle-deg", "12"])
+    with pytest.raises(ValueError, match="contradicts"):
+        params_from_args(args)

@@ -57,10 +57,10 @@ def test_a_sprint_widens_cadence_and_contact_time() -> None:
 
 
 def test_few_steps_fallback_timing_and_side_disagreement() -> None:
-    metrics = {"knee_flexion_ic_deg": _entry(20.0, n_steps=3), "contact_time_ms": _entry(250, unit="ms"),
+    metrics = {"knee_flexion_ic_deg": _entry(20.0, n_steps=2), "contact_time_ms": _entry(250, unit="ms"),
                "cadence_spm": _entry(170.0, left=150.0, right=190.0)}
     check_summary(metrics, _events(20, fallback=15), setting="treadmill")
-    assert "fewer than 4 steps" in metrics["knee_flexion_ic_deg"]["reason"]
+    assert "fewer than 3 steps" in metrics["knee_flexion_ic_deg"]["reason"]
     assert "timed roughly" in metrics["contact_time_ms"]["reason"]
     cad = metrics["cadence_spm"]
     assert cad["available"] and cad["left"] is None and cad["right"] is None and cad["side_note"]

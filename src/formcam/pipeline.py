@@ -19,19 +19,26 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from formcam.analysis import Analysis, analyze_series
 from formcam.errors import ConfigError, FormcamError, InputError, NoRunnerError
 from formcam.pose import (
     PersonChoice,
+    Selection,
     check_detect_interval,
     create_backend,
+    crop_track,
     detect,
+    motion_boxes,
     quality_of,
     runner_series,
+    to_frame_coords,
+    zoomed_frames,
 )
 from formcam.report import add_cues, build_report, disclaimer, write_json, write_outputs
 from formcam.series import PoseSeries, load_keypoints, load_keypoints_meta, save_keypoints
-from formcam.video import Frame, FrameReader, file_sha256, prefetch, probe
+from formcam.video import Frame, FrameReader, VideoInfo, file_sha256, prefetch, probe
 
 log = logging.getLogger(__name__)
 
@@ -241,9 +248,18 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: Progre
         warnings.append(f"{reader.dropped} frames with repeated or backward timestamps were skipped")
     try:
         series, selection = runner_series(det, options.person)
+        usable = _usable(series)
     except NoRunnerError as exc:
-        raise NoRunnerError(f"{path}: {exc}; film the runner's whole body, head to feet, "
-                            f"filling at least a quarter of the frame height") from None
+        usable, reason = False, str(exc)
+    else:
+        reason = f"the runner's hips were found in fewer than {MIN_USABLE_FRAMES} frames"
+    if not usable:
+        zoomed = _zoom_pass(path, options, info, step)
+        if zoomed is None:
+            raise NoRunnerError(f"{path}: {reason}; film the runner's whole body, head to feet, "
+                                f"filling at least a quarter of the frame height")
+        series, selection, note = zoomed
+        warnings.append(note)
     quality = quality_of(series)
     if selection.n_people > 1:
         warnings.append(f"{selection.n_people} people were tracked; the runner was chosen by "
@@ -260,6 +276,44 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: Progre
             "pose_settings": options.pose_settings(), "pose_warnings": warnings,
             "sampling": {"frame_step": step}}
     return series, meta
+
+
+MIN_USABLE_FRAMES = 10
+"""A runner whose hips are seen in fewer frames than this is looked for again, zoomed in."""
+
+
+def _usable(series: PoseSeries) -> bool:
+    return int(series.present(min_score=0.3, trunk=False).sum()) >= MIN_USABLE_FRAMES
+
+
+def _zoom_pass(path: str | Path, options: AnalyzeOptions, info: VideoInfo,
+               step: int) -> tuple[PoseSeries, Selection, str] | None:
+    """Find a small runner by zooming in on the moving person (:mod:`formcam.pose.zoom`): two more
+    passes over the video (motion, then the model on crops); None if that finds nobody either."""
+    log.info("%s: nobody usable in the full frame; looking for a small moving runner", path)
+    with FrameReader(path, step=step) as reader:
+        _, boxes = motion_boxes(reader, width=info.width)
+    crops = crop_track(boxes, width=info.width, height=info.height, fps=info.fps / step)
+    if crops is None:
+        return None
+    backend = create_backend(options.backend, model=options.model, num_poses=options.num_poses,
+                             detect_interval_s=options.detect_interval_s)
+    with FrameReader(path, step=step) as reader, backend:
+        det = detect(zoomed_frames(reader, crops), backend, width=crops.out_px, height=crops.out_px,
+                     fps=info.fps / step)
+    try:
+        series, selection = runner_series(to_frame_coords(det, crops, width=info.width, height=info.height),
+                                          options.person)
+    except NoRunnerError:
+        return None
+    if not _usable(series):
+        return None
+    seen = np.isfinite(series.xy[..., 1]).any(axis=1)
+    ys = series.xy[seen, :, 1]
+    share = float(np.median(np.nanmax(ys, axis=1) - np.nanmin(ys, axis=1))) / info.height
+    return series, selection, (f"the runner is small in the frame (about {100 * share:.0f} % of its "
+                               "height): found by zooming in on the moving person; film closer for more "
+                               "precise numbers")
 
 
 def sampling_of(series: PoseSeries, meta: dict[str, Any]) -> dict[str, Any]:

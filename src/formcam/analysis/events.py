@@ -371,6 +371,9 @@ def detect_events(series: PoseSeries, *, forward_sign: int = 1, side_view: bool 
     if leg_length_px is None:
         from formcam.analysis.kinematics import leg_length_px as _leg
         leg_length_px = _leg(series)
+    if not side_view:  # rear / front view: flight phases of the hips (own module)
+        from formcam.analysis.events_frontal import detect_frontal_events
+        return detect_frontal_events(series, contact_ms_range=contact_ms_range, leg_length_px=leg_length_px)
     per = stride_periodicity(series, side_view=side_view, forward_sign=forward_sign)
     contacts, rejected = _contacts(series, per, forward_sign=forward_sign, side_view=side_view,
                                    leg_px=leg_length_px, contact_ms_range=contact_ms_range)

@@ -30,16 +30,24 @@ summarised as ``{value, unit, left, right, n_steps, available, reason, spread}``
   vertical_oscillation_cm     hip-mid vertical peak-to-peak, IC to next (other foot) IC
   foot_strike_angle_deg       foot angle at IC minus foot angle at midstance (the flat
                               foot stands in for the standing offset), + heel first
-  pelvic_drop_deg             hip line vs horizontal at midstance, + swing-side hip lower
+  pelvic_drop_deg             hip line vs the horizon at midstance, + swing-side hip lower;
+                              the entry also gives its stance ``peak`` (``peak_left`` /
+                              ``peak_right``; per step ``pelvic_drop_peak_deg``), see
+                              :mod:`formcam.analysis.frontal` (camera roll removed)
   lateral_trunk_lean_deg      trunk vs vertical in the frontal plane at midstance,
                               + toward the stance side
-  pelvic_sway_cm              hip-mid lateral peak-to-peak, IC to next same-foot IC
+  pelvic_sway_cm              hip-mid lateral peak-to-peak, IC to next same-foot IC, linear
+                              trend removed; withheld above 8 cm (camera motion)
   ==========================  ==========================================================
 
 * View gating: sagittal metrics need a side view, frontal ones a rear or front
-  view; ``cadence_spm`` is available in every view (step timing does not depend
-  on it). Unavailable metrics carry ``available: false`` and a ``reason``; they
-  are never numbers.
+  view; ``cadence_spm`` and ``contact_time_ms`` are available in every view (rear /
+  front contacts: :mod:`formcam.analysis.events_frontal`; contact time is withheld,
+  with the reason, when contacts were only placed around mid-stance or timed below
+  45 fps, :data:`UNTIMED_METHODS`). Side-signed
+  frontal angles (:data:`BALANCED_METRICS`) take as ``value`` the mean of the left
+  and right medians, so a camera roll cancels. Unavailable metrics carry
+  ``available: false`` and a ``reason``; they are never numbers.
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ from numpy.typing import NDArray
 
 from formcam.analysis.cadence import cadence_check, cadence_fit_spm, cadence_of_steps
 from formcam.analysis.events import Contact, Events
+from formcam.analysis.frontal import balanced_value, frontal_step, roll_deg
 from formcam.analysis.kinematics import Kinematics
 from formcam.analysis.scale import Scale
 from formcam.analysis.sides import SIDE_CONFIDENCE_MIN
@@ -61,10 +70,15 @@ log = logging.getLogger(__name__)
 Arr = NDArray[np.float64]
 
 SIDE_METRICS: tuple[str, ...] = (
-    "contact_time_ms", "trunk_lean_deg", "overstride_cm", "overstride_ratio", "shank_angle_ic_deg",
+    "trunk_lean_deg", "overstride_cm", "overstride_ratio", "shank_angle_ic_deg",
     "knee_flexion_ic_deg", "hip_extension_deg", "vertical_oscillation_cm", "foot_strike_angle_deg")
 FRONTAL_METRICS: tuple[str, ...] = ("pelvic_drop_deg", "lateral_trunk_lean_deg", "pelvic_sway_cm")
-METRICS: tuple[str, ...] = ("cadence_spm", *SIDE_METRICS, *FRONTAL_METRICS)
+METRICS: tuple[str, ...] = ("cadence_spm", "contact_time_ms", *SIDE_METRICS, *FRONTAL_METRICS)
+UNTIMED_METHODS: frozenset[str] = frozenset({"midstance", "flight-coarse"})
+"""Contact methods whose IC-to-TO duration is not reported (see _withheld_reason)."""
+BALANCED_METRICS: frozenset[str] = frozenset({"pelvic_drop_deg", "lateral_trunk_lean_deg"})
+"""Side-signed frontal angles whose clip value is the mean of the two feet's medians
+(:func:`formcam.analysis.frontal.balanced_value`)."""
 TRUNK_METRICS: tuple[str, ...] = ("trunk_lean_deg", "lateral_trunk_lean_deg")
 """Metrics that need the shoulders: unavailable in a clip framed from the waist down."""
 UNITS: dict[str, str] = {
@@ -219,8 +233,15 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
     nearest whole frames of the sub-frame events) and the names in :data:`METRICS`.
     """
     steps = []
+    roll = roll_deg(kin, events.stride_period_s) if view != "side" else 0.0
     for k, c in enumerate(events.contacts):
-        vals = _step(kin, raw, events.contacts, k, scale, events.stride_period_s)
+        vals: dict[str, Any] = dict(_step(kin, raw, events.contacts, k, scale, events.stride_period_s))
+        if view != "side":  # rear / front: pelvis against the horizon (formcam.analysis.frontal)
+            end = _next_ic(events.contacts, k, same=True, max_s=1.5 * events.stride_period_s)
+            vals.update(frontal_step(kin, events.contacts, k, px_per_cm=scale.px_per_cm,
+                                     stride_end_s=end, roll=roll))
+        if c.method in UNTIMED_METHODS:  # IC / TO not timed well enough for a duration
+            vals["contact_time_ms"] = None
         for name in METRICS:
             if not available_in(name, view)[0]:
                 vals[name] = None
@@ -251,6 +272,10 @@ def summarize(steps: list[dict[str, Any]], events: Events, *, view: str,
             q75, q25 = np.percentile(vals, [75, 25])
             entry.update(value=_median(vals), left=_median(side_vals["left"]),
                          right=_median(side_vals["right"]), n_steps=len(vals), spread=float(q75 - q25))
+            if name in BALANCED_METRICS:
+                entry["value"] = balanced_value(entry["left"], entry["right"], entry["value"])
+            if name == "pelvic_drop_deg":
+                entry.update(_peak_entry(steps))
             if name == "cadence_spm":
                 fit = cadence_fit_spm(events)
                 entry["value"] = fit if fit is not None else entry["value"]
@@ -260,8 +285,34 @@ def summarize(steps: list[dict[str, Any]], events: Events, *, view: str,
             entry.update(cadence_check(entry, events))
         if ok and events.contacts and events.side_confidence < SIDE_CONFIDENCE_MIN:
             entry.update(left=None, right=None, side_note="left and right feet could not be told apart")
+        if not ok and steps and available_in(name, view)[0]:
+            entry["reason"] = _withheld_reason(name, steps, events) or entry["reason"]
         out[name] = entry
     return out
+
+
+def _peak_entry(steps: list[dict[str, Any]]) -> dict[str, float | None]:
+    """``peak``, ``peak_left``, ``peak_right``: the stance peak of pelvic drop (deg), same rules."""
+    side = {sd: [s["pelvic_drop_peak_deg"] for s in steps if s["side"] == sd
+                 and s.get("pelvic_drop_peak_deg") is not None] for sd in ("left", "right")}
+    left, right = _median(side["left"]), _median(side["right"])
+    return {"peak": balanced_value(left, right, _median(side["left"] + side["right"])),
+            "peak_left": left, "peak_right": right}
+
+
+def _withheld_reason(name: str, steps: list[dict[str, Any]], events: Events) -> str | None:
+    """Why a metric measurable in this view has no value in any step, when it was withheld."""
+    methods = {c.method for c in events.contacts}
+    if name == "contact_time_ms" and methods == {"midstance"}:
+        return ("not measurable: the hip motion shows no clear free-fall (flight) phase, so contacts "
+                "were placed around mid-stance (hip-height minima) and their duration is unknown")
+    if name == "contact_time_ms" and methods and methods <= UNTIMED_METHODS:
+        return ("withheld: below 45 fps contacts are timed from the hips' flight phases too coarsely "
+                "for a duration (real running at 30 fps: +40 ms); film at 60 fps or more")
+    if name == "pelvic_sway_cm" and any(s.get("pelvic_sway_withheld") for s in steps):
+        return ("withheld: sideways hip travel over a stride exceeded 8 cm, which is camera motion or "
+                "tracking, not a runner's sway")
+    return None
 
 
 PELVIC_DROP_CAVEAT = (

@@ -22,6 +22,8 @@ from typing import Any
 from formcam.analysis.events import Events
 
 Metrics = dict[str, dict[str, Any]]
+FALLBACK_METHODS = frozenset({"fore-aft"})
+"""Contact timing methods that only approximate contact time (:class:`formcam.analysis.events.Contact`)."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def _check_side_cadence(metrics: Metrics, rules: Plausibility, notes: list[str])
 
 def _check_fallback(metrics: Metrics, events: Events, rules: Plausibility, notes: list[str]) -> None:
     contacts = events.contacts
-    n_fallback = sum(1 for c in contacts if c.method != "vertical")
+    n_fallback = sum(1 for c in contacts if c.method in FALLBACK_METHODS)
     if contacts and n_fallback > rules.max_fallback_share * len(contacts):
         reason = (f"{n_fallback} of {len(contacts)} contacts could only be timed roughly (the foot was hard "
                   "to follow): film at 60 fps or more, with the feet in view and not hidden by the treadmill")

@@ -118,6 +118,10 @@ def _sidebar(workspace: Workspace) -> Settings:
                               step=10.0, key="set_max_fps", placeholder="every frame",
                               help="on a faster clip the pose model runs on every k-th frame only (faster); "
                                    "contact time needs at least 60")
+    capture = sb.number_input("Filmed at (frames per second)", min_value=10.0, max_value=2000.0, value=None,
+                              step=10.0, key="set_capture_fps", placeholder="as the file says",
+                              help="for slow-motion video: the rate it was filmed at (e.g. 240), so that "
+                                   "cadence and contact time are measured in real time")
     can_render = "render_video" in supported_options()
     render = sb.checkbox("Render annotated video", value=can_render, disabled=not can_render,
                          key="set_render", help="skeleton and events drawn on the video" if can_render
@@ -131,7 +135,8 @@ def _sidebar(workspace: Workspace) -> Settings:
     sb.caption(f"Temporary files of this session: `{workspace.root}`")
     return Settings(view=str(view), setting=str(setting), height_cm=float(height) if height else None,
                     model=str(model), render_video=bool(render and can_render),
-                    max_fps=float(max_fps) if max_fps else None, backend=str(backend))
+                    max_fps=float(max_fps) if max_fps else None, backend=str(backend),
+                    capture_fps=float(capture) if capture else None)
 
 
 def _track_upload(uploaded: Any, workspace: Workspace) -> UploadedVideo | None:
@@ -218,11 +223,12 @@ def _people(entry: Entry) -> None:
 
 
 def _results(entry: Entry) -> None:
+    """Findings first (cues, then the numbers), then how they were measured (collapsed)."""
     views.render_summary(entry)
-    views.render_warnings(entry.report)
-    _people(entry)
-    views.render_metric_cards(entry.report)
     views.render_cues(entry.report, entry.out_dir)
+    views.render_metric_cards(entry.report)
+    views.render_notes(entry.report)
+    _people(entry)
     views.render_media(entry)
     views.render_plots(entry)
     views.render_downloads(entry)

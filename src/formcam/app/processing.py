@@ -142,6 +142,8 @@ def options_for(settings: Settings) -> AnalyzeOptions:
         kwargs["render_video"] = settings.render_video
     if settings.max_fps is not None and "max_fps" in supported_options():
         kwargs["max_fps"] = settings.max_fps
+    if settings.capture_fps is not None and "capture_fps" in supported_options():
+        kwargs["capture_fps"] = settings.capture_fps
     return AnalyzeOptions(**kwargs)
 
 

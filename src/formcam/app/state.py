@@ -51,6 +51,7 @@ class Settings:
         render_video: write the annotated video (when the installed formcam can).
         person_rank: 1-based candidate rank chosen by the user; None = automatic.
         max_fps: run the pose model on at most this many frames per second (None = every frame).
+        capture_fps: the frame rate a slow-motion clip was filmed at (None = the file's rate).
     """
 
     view: str = "auto"
@@ -61,6 +62,7 @@ class Settings:
     person_rank: int | None = None
     max_fps: float | None = None
     backend: str = "mediapipe"
+    capture_fps: float | None = None
 
     def pose_part(self) -> tuple[str, str, int | None, float | None]:
         """The settings that change the pose stage (the rest can be replayed from keypoints)."""

@@ -18,6 +18,7 @@ from formcam.app import catalog
 from formcam.app.plots import signal_chart
 from formcam.app.state import Entry
 from formcam.app.timeseries import event_table, signal_help, signal_table
+from formcam.report import count_notes, plain_notes
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,18 @@ def render_summary(entry: Entry) -> None:
     st.caption(f"{how}, {entry.elapsed_s:.1f} s")
 
 
-def render_warnings(report: dict[str, Any]) -> None:
-    """Quality warnings, one ``st.warning`` each."""
-    for text in (report.get("quality") or {}).get("warnings") or []:
-        st.warning(str(text), icon="⚠️")
+def render_notes(report: dict[str, Any]) -> None:
+    """How the results were measured: the quality warnings in plain words, grouped, in one
+    collapsed section (the analysis' own wording inside it)."""
+    notes = plain_notes(report)
+    if not notes:
+        st.caption("No measurement problems were noticed.")
+        return
+    with st.expander(f"ℹ️ {count_notes(notes)} note(s) on how this was measured", expanded=False):
+        for group, texts in notes:
+            st.markdown(f"**{group}**\n" + "\n".join(f"- {x}" for x in texts))
+        st.caption("Technical detail: " + " · ".join(str(w) for w in
+                                                      (report.get("quality") or {}).get("warnings") or []))
 
 
 def _card(name: str, entry: dict[str, Any]) -> None:
@@ -85,7 +94,7 @@ def render_metric_cards(report: dict[str, Any]) -> None:
     missing = [(n, e) for n, e in rows if not (e.get("available") and e.get("value") is not None)]
     st.subheader("Metrics")
     if not available:
-        st.info("No metric could be measured in this clip (see the warnings above).")
+        st.info("No metric could be measured in this clip (see the notes below).")
     for start in range(0, len(available), CARDS_PER_ROW):
         cols = st.columns(CARDS_PER_ROW)
         for col, (name, entry) in zip(cols, available[start:start + CARDS_PER_ROW], strict=False):

@@ -45,8 +45,8 @@ def error_row(rel: str, message: str) -> dict[str, Any]:
 
 
 def expected_metrics(view: str | None) -> tuple[str, ...]:
-    """The metrics a clip of ``view`` should give (cadence and the view's own)."""
-    return ("cadence_spm", *(SIDE_METRICS if view == "side" else FRONTAL_METRICS))
+    """The metrics a clip of ``view`` should give (cadence, contact time and the view's own)."""
+    return ("cadence_spm", "contact_time_ms", *(SIDE_METRICS if view == "side" else FRONTAL_METRICS))
 
 
 def status_of(report: dict[str, Any]) -> tuple[str, str, str]:

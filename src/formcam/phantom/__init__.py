@@ -13,7 +13,9 @@ clothes, a face) so that MediaPipe's BlazePose detects it, and
 :func:`render_phantom` writes ``NAME.mp4`` plus
 
 * ``NAME.truth.json``: params, view, camera, fps, resolution, the true metric
-  values (report names and units) and the true gait events per side;
+  values (report names and units), the true gait events per side and how the
+  foot lands (``foot``: strike pattern, first contact point, foot-flat and
+  heel-off times, :func:`~formcam.phantom.truth.foot_truth`);
 * ``NAME.truth.npz``: a formcam keypoints file (``xy (T, 33, 2)`` true projected
   BlazePose landmarks in pixels, ``score`` = 1, ``t_s``, ``keypoints``, ``width``,
   ``height``, ``fps``) that ``formcam analyze --keypoints`` can replay, plus
@@ -34,13 +36,15 @@ from numpy.typing import NDArray
 
 from formcam.phantom.camera import VIEWS, CameraRig, make_rig
 from formcam.phantom.gait import PhantomParams
+from formcam.phantom.params import STRIKE_ANGLES_DEG
 from formcam.phantom.render import draw_runner
 from formcam.phantom.scene import Background, Palette
 from formcam.phantom.skeleton import JOINTS, PhantomRunner, RunnerPose
-from formcam.phantom.truth import METRIC_UNITS, event_truth, metric_truth, params_record
+from formcam.phantom.truth import METRIC_UNITS, event_truth, foot_truth, metric_truth, params_record
 from formcam.series import BLAZEPOSE_KEYPOINTS
 
-__all__ = ["JOINTS", "VIEWS", "PhantomClip", "PhantomParams", "PhantomRunner", "render_phantom"]
+__all__ = ["JOINTS", "STRIKE_ANGLES_DEG", "VIEWS", "PhantomClip", "PhantomParams", "PhantomRunner",
+           "render_phantom"]
 
 log = logging.getLogger(__name__)
 _BLUR_SUBFRAMES = 5
@@ -183,6 +187,7 @@ class PhantomClip:
             "metrics": metric_truth(self.runner),
             "units": dict(METRIC_UNITS),
             "events": event_truth(self.runner, fps=self.fps, n_frames=self.n_frames),
+            "foot": foot_truth(self.runner),
             "notes": (
                 "Metric values are exact in 3D by construction (sagittal-plane angles for side metrics, "
                 "frontal-plane angles for rear metrics). Event frames are the first frames at or after "

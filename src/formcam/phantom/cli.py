@@ -18,6 +18,7 @@ from pathlib import Path
 
 from formcam.phantom.camera import CAMERA_MOTIONS, VIEWS
 from formcam.phantom.gait import SETTINGS, PhantomParams
+from formcam.phantom.params import STRIKE_ANGLES_DEG
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="JSON",
         help="truth JSON path (default OUT.truth.json beside the video)",
     )
+    p.add_argument(
+        "--strike",
+        choices=tuple(STRIKE_ANGLES_DEG),
+        default=None,
+        help="strike pattern: sets --foot-strike-angle-deg to "
+        + ", ".join(f"{k} {v:g}" for k, v in STRIKE_ANGLES_DEG.items())
+        + " unless that is given with the same pattern's sign",
+    )
     defaults = PhantomParams()
     for name, (option, text) in _PARAM_HELP.items():
         p.add_argument(option, dest=name, type=float, default=getattr(defaults, name), help=text)
@@ -93,7 +102,16 @@ def params_from_args(args: argparse.Namespace) -> PhantomParams:
     values = {
         f.name: getattr(args, f.name) for f in dataclasses.fields(PhantomParams) if hasattr(args, f.name)
     }
-    return PhantomParams(**values)
+    params = PhantomParams(**values)
+    strike = getattr(args, "strike", None)
+    if strike is None or params.strike_pattern == strike:
+        return params
+    if params.foot_strike_angle_deg != PhantomParams().foot_strike_angle_deg:
+        raise ValueError(
+            f"--strike {strike} contradicts --foot-strike-angle-deg {params.foot_strike_angle_deg:g} "
+            f"(a {params.strike_pattern} strike)"
+        )
+    return dataclasses.replace(params, foot_strike_angle_deg=STRIKE_ANGLES_DEG[strike])
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,7 +10,8 @@ Construction of one stride of one leg (time ``tau`` since its initial contact, I
 
 * **Stance** (``0 <= tau <= contact``). At IC the heel is ``overstride_cm`` ahead
   of the hip midpoint and the foot is pitched ``foot_strike_angle_deg`` (toes up
-  for a heel strike; a forefoot strike, negative, lands on the toe). The foot
+  for a heel strike; a forefoot strike, negative, lands on the toe tip and the
+  heel lowers; 0 lands on the flat sole, a midfoot strike). The foot
   rolls onto its sole (cosine ease, first 15 % of stance), stays flat, then the
   heel rises as the foot rotates about the planted toe tip. The contact point
   moves backward at belt speed. While the foot is on its heel or flat, the knee
@@ -26,7 +27,8 @@ Construction of one stride of one leg (time ``tau`` since its initial contact, I
   toe-off values (thigh: zero velocity, so its peak extension is at TO) through
   peak hip flexion and peak knee flexion, back to the IC values. The last knot's
   velocities give the heel a small downward speed relative to the ground at IC,
-  so that contact is an impact, as in real running.
+  so that contact is an impact, as in real running. The swing fit lives in
+  :mod:`formcam.phantom.swing`.
 
 The leg is planar in x-z; the lateral (y) coordinates are added afterwards
 (:mod:`formcam.phantom.skeleton`), which changes 3D segment lengths by under a
@@ -41,59 +43,21 @@ against the ground, positive = toes up.
 
 from __future__ import annotations
 
-import logging
 import math
 
 import numpy as np
-from numpy.typing import NDArray
 
 from formcam.phantom.anthropometry import Anthropometry
 from formcam.phantom.params import SETTINGS, PhantomParams
+from formcam.phantom.swing import FloatArray, SwingMixin, ease, hermite, rot
 
-__all__ = ["SETTINGS", "PhantomParams", "SagittalLeg", "hermite"]
+__all__ = ["FOOT_FLAT_FRACTION", "SETTINGS", "FloatArray", "PhantomParams", "SagittalLeg", "hermite"]
 
-FloatArray = NDArray[np.float64]
-log = logging.getLogger(__name__)
-_FOOT_FLAT_FRACTION = 0.15
-_LANDING_DOWN_MPS = 0.35
-_SWING_KNEE_BOOST_DPS = 250.0
-_THETA_MIN_AT = 0.75
+FOOT_FLAT_FRACTION = 0.15  # sole flat after this share of stance (mocap forefoot: heel down ~37 ms)
 _MAX_HEEL_RISE_DEG = 85.0
-_MAX_LANDING_RATE = 12.0  # rad/s
-_KAPPA_MAX_AT = 0.5
 
 
-def _rot(beta: FloatArray | float, x: float, z: float) -> tuple[FloatArray, FloatArray]:
-    """Rotate the x-z vector ``(x, z)`` by ``beta`` radians (counter-clockwise: toes up)."""
-    c, s = np.cos(beta), np.sin(beta)
-    return np.asarray(x * c - z * s, dtype=np.float64), np.asarray(x * s + z * c, dtype=np.float64)
-
-
-def _ease(u: FloatArray) -> FloatArray:
-    """Cosine ease from 0 to 1 on ``u`` in [0, 1], zero slope at both ends."""
-    return np.asarray(0.5 - 0.5 * np.cos(np.pi * np.clip(u, 0.0, 1.0)), dtype=np.float64)
-
-
-def hermite(
-    t: FloatArray, knots: tuple[float, ...], values: tuple[float, ...], slopes: tuple[float, ...]
-) -> FloatArray:
-    """Piecewise cubic Hermite curve through ``values`` with ``slopes`` (per unit of ``t``) at ``knots``."""
-    out = np.full(np.shape(t), np.nan)
-    for i in range(len(knots) - 1):
-        t0, t1 = knots[i], knots[i + 1]
-        m = (t >= t0) & (t <= t1)
-        h = t1 - t0
-        u = (t[m] - t0) / h
-        out[m] = (
-            (2 * u**3 - 3 * u**2 + 1) * values[i]
-            + (u**3 - 2 * u**2 + u) * h * slopes[i]
-            + (-2 * u**3 + 3 * u**2) * values[i + 1]
-            + (u**3 - u**2) * h * slopes[i + 1]
-        )
-    return out
-
-
-class SagittalLeg:
+class SagittalLeg(SwingMixin):
     """One leg's x-z trajectory in the treadmill frame, as a function of time since IC.
 
     Raises ``ValueError`` from the constructor when the parameters cannot be met
@@ -138,18 +102,18 @@ class SagittalLeg:
 
     # -- stance ----------------------------------------------------------------------------------
     def _foot(self, tau: FloatArray) -> tuple[tuple[FloatArray, FloatArray], ...]:
-        """Heel, ankle, toe (x, z) and pitch for the heel-strike and flat phases (no heel rise)."""
+        """Heel, ankle, toe (x, z) and pitch from IC to heel-off (pivot on the heel or toe tip, then flat)."""
         b, beta0 = self.b, self.beta0
         tau = np.asarray(tau, dtype=np.float64)
-        beta = beta0 * (1.0 - _ease(tau / (_FOOT_FLAT_FRACTION * self.contact_s)))
+        beta = beta0 * (1.0 - ease(tau / (FOOT_FLAT_FRACTION * self.contact_s)))
         if beta0 >= 0:  # pivot on the heel
             hx, hz = self.heel_ic_x - self.v * tau, np.zeros_like(tau)
         else:  # pivot on the toe tip
             tx = self.heel_ic_x + b.foot_m * math.cos(beta0) - self.v * tau
-            fx, fz = _rot(beta, b.foot_m, 0.0)
+            fx, fz = rot(beta, b.foot_m, 0.0)
             hx, hz = tx - fx, -fz
-        ax, az = _rot(beta, b.heel_back_m, b.ankle_height_m)
-        tx2, tz2 = _rot(beta, b.foot_m, 0.0)
+        ax, az = rot(beta, b.heel_back_m, b.ankle_height_m)
+        tx2, tz2 = rot(beta, b.foot_m, 0.0)
         return (hx, hz), (hx + ax, hz + az), (hx + tx2, hz + tz2), (beta, beta)
 
     def _ik(self, hip_z: FloatArray, ax: FloatArray, az: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -223,100 +187,8 @@ class SagittalLeg:
                 pick = np.abs(beta) < np.abs(best[2])
                 best = tuple(np.where(pick, new, old) for new, old in zip((ax, az, beta), best, strict=True))
         ax, az, beta = best  # type: ignore[misc]
-        fx, fz = _rot(beta, b.foot_m, 0.0)
+        fx, fz = rot(beta, b.foot_m, 0.0)
         return (tx - fx, -fz), (ax, az), (tx, np.zeros_like(tx)), (beta, beta)
-
-    # -- swing -----------------------------------------------------------------------------------
-    def _fk(
-        self, tau: FloatArray, theta: FloatArray, kappa: FloatArray, beta: FloatArray
-    ) -> dict[str, FloatArray]:
-        b = self.b
-        hz = self.hip_z(tau)
-        kx, kz = -b.thigh_m * np.sin(theta), hz - b.thigh_m * np.cos(theta)
-        phi = theta + kappa
-        ax, az = kx - b.shank_m * np.sin(phi), kz - b.shank_m * np.cos(phi)
-        ox, oz = _rot(beta, b.heel_back_m, b.ankle_height_m)
-        fx, fz = _rot(beta, b.foot_m, 0.0)
-        hx, hzz = ax - ox, az - oz
-        return {
-            "hip_z": hz,
-            "knee_x": kx,
-            "knee_z": kz,
-            "ankle_x": ax,
-            "ankle_z": az,
-            "heel_x": hx,
-            "heel_z": hzz,
-            "toe_x": hx + fx,
-            "toe_z": hzz + fz,
-            "theta": theta,
-            "kappa": kappa,
-            "beta": beta,
-        }
-
-    def _fit_swing(self) -> None:
-        """Knots of the swing curves, matched to the stance ends (see the module doc)."""
-        tc, ts, eps = self.contact_s, self.stride_s, 1e-5
-        start = self._stance(np.array([0.0, eps]))
-        end = self._stance(np.array([tc - eps, tc]))
-        self.theta_ic, self.kappa_ic = float(start["theta"][0]), float(start["kappa"][0])
-        self.kappa_to, self.beta_to = float(end["kappa"][1]), float(end["beta"][1])
-        kappa_rate_to = (end["kappa"][1] - end["kappa"][0]) / eps + math.radians(_SWING_KNEE_BOOST_DPS)
-        beta_rate_to = float((end["beta"][1] - end["beta"][0]) / eps)
-        self.kappa_max = math.radians(float(np.clip(60.0 + 12.0 * self.v, 75.0, 125.0)))
-        self.theta_min = self.theta_ic - math.radians(8.0)
-        beta_mid = max(self.beta0, math.radians(8.0))
-        # Landing slopes: the heel moves a little forward relative to the ground and downward at
-        # IC (an impact). Where that makes the swing dip below the ground or hyperextend the
-        # knee, gentler landing slopes are tried: blends toward the stance-start rates, then zero.
-        z_rate = float((self.hip_z(np.array([eps])) - self.hip_z(np.array([0.0])))[0] / eps)
-        one = np.array([ts])
-
-        def heel(dth: float, dka: float) -> FloatArray:
-            f = self._fk(
-                one, one * 0 + self.theta_ic + dth, one * 0 + self.kappa_ic + dka, one * 0 + self.beta0
-            )
-            return np.array([f["heel_x"][0], f["heel_z"][0] - self.hip_z(one)[0]])
-
-        h0 = heel(0.0, 0.0)
-        jac = np.column_stack([(heel(eps, 0.0) - h0) / eps, (heel(0.0, eps) - h0) / eps])
-        impact = np.linalg.solve(jac, np.array([-0.9 * self.v, -_LANDING_DOWN_MPS - z_rate]))
-        smooth = (
-            np.array([start["theta"][1] - start["theta"][0], start["kappa"][1] - start["kappa"][0]]) / eps
-        )
-        sw = ts - tc
-        self._swing_beta = (
-            (tc, tc + 0.55 * sw, ts),
-            (self.beta_to, beta_mid, self.beta0),
-            (0.5 * beta_rate_to, 0.0, 0.0),
-        )
-        check = np.linspace(tc, ts, 400)
-        candidates = [b * impact + (1.0 - b) * smooth for b in (1.0, 0.75, 0.5, 0.25, 0.0)]
-        # A nearly straight knee at IC (overstriding) cannot be flexing into contact
-        # without hyperextending before it: then the knee is still at IC (at its least
-        # flexion) and the thigh alone retracts the heel, as in a reaching overstride.
-        # (Tried before gentler blends, which land with the heel sliding forward.)
-        retract = [np.array([-f * self.v / jac[0, 0], 0.0]) for f in (0.9, 0.7, 0.5)]
-        for rates in [candidates[0], *retract, *candidates[1:], 0.5 * impact, np.zeros(2)]:
-            th_rate, ka_rate = np.clip(rates, -_MAX_LANDING_RATE, _MAX_LANDING_RATE)
-            self._swing_theta = (
-                (tc, tc + _THETA_MIN_AT * sw, ts),
-                (self.theta_to, self.theta_min, self.theta_ic),
-                (0.0, 0.0, float(th_rate)),
-            )
-            self._swing_kappa = (
-                (tc, tc + _KAPPA_MAX_AT * sw, ts),
-                (self.kappa_to, self.kappa_max, self.kappa_ic),
-                (float(kappa_rate_to), 0.0, float(ka_rate)),
-            )
-            f = self._fk(
-                check,
-                hermite(check, *self._swing_theta),
-                hermite(check, *self._swing_kappa),
-                hermite(check, *self._swing_beta),
-            )
-            if min(f["heel_z"].min(), f["toe_z"].min()) > -1e-3 and f["kappa"].min() > 0.0:
-                return
-        log.warning("phantom swing leg touches the ground or hyperextends the knee with these parameters")
 
     def _stance(self, tau: FloatArray) -> dict[str, FloatArray]:
         flat = tau <= self.t_ho

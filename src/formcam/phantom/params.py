@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SETTINGS: tuple[str, ...] = ("treadmill", "overground")
+STRIKE_ANGLES_DEG: dict[str, float] = {"rearfoot": 8.0, "midfoot": 0.0, "forefoot": -8.0}
+"""A foot strike angle for each strike pattern (:attr:`PhantomParams.strike_pattern`), the
+presets of ``formcam phantom --strike`` and of ``formcam verify``'s strike cases. Rearfoot is the
+phantom's default; forefoot mirrors it, well past Altman & Davis's (2012) forefoot boundary of
+-1.6 deg; midfoot lands on the flat sole."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,8 @@ class PhantomParams:
             (toward the stance side, extreme at midstance).
         lateral_trunk_lean_deg: hip-midpoint -> shoulder-midpoint line against vertical
             in the frontal plane at midstance; + = toward the stance side.
-        foot_strike_angle_deg: heel->toe line against the ground at IC; + = heel first.
+        foot_strike_angle_deg: heel->toe line against the ground at IC; + = toes up. Its
+            sign sets which part of the (rigid) foot lands first: see :attr:`strike_pattern`.
         step_width_cm: lateral distance between the left and right ankle centres.
         height_cm: standing height; all segment lengths scale with it.
         setting: ``treadmill`` (pelvis stays at x = 0) or ``overground``.
@@ -76,6 +82,19 @@ class PhantomParams:
         for ok, message in checks:
             if not ok:
                 raise ValueError(f"PhantomParams: {message}")
+
+    @property
+    def strike_pattern(self) -> str:
+        """Which part of the foot lands first, from the sign of ``foot_strike_angle_deg``.
+
+        ``rearfoot``: the heel, foot dorsiflexed (toes up), then the forefoot lowers;
+        ``midfoot``: heel and forefoot together (flat sole, angle 0); ``forefoot``: the
+        toe tip, foot plantarflexed, then the heel lowers. Either way the sole is flat
+        after the first 15 % of stance (:data:`formcam.phantom.gait.FOOT_FLAT_FRACTION`).
+        """
+        if self.foot_strike_angle_deg > 0:
+            return "rearfoot"
+        return "midfoot" if self.foot_strike_angle_deg == 0 else "forefoot"
 
     @property
     def step_s(self) -> float:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from formcam.phantom.gait import FOOT_FLAT_FRACTION
 from formcam.phantom.skeleton import SIDES, PhantomRunner
 
 METRIC_UNITS: dict[str, str] = {
@@ -51,6 +52,28 @@ def metric_truth(runner: PhantomRunner) -> dict[str, float]:
         }
     )
     return values
+
+
+FIRST_CONTACT: dict[str, str] = {"rearfoot": "heel", "midfoot": "heel and toe", "forefoot": "toe"}
+"""Strike pattern -> the keypoint(s) (``*_heel``, ``*_foot_index``) that touch the ground at IC."""
+
+
+def foot_truth(runner: PhantomRunner) -> dict[str, Any]:
+    """How the foot meets the ground (exact, from the gait construction).
+
+    ``strike_pattern`` and ``first_contact`` (which keypoint touches first, at IC);
+    ``foot_flat_ms``: time after IC when the whole sole is down (0 for a midfoot
+    strike; the forefoot lowering for a rearfoot strike, the heel lowering for a
+    forefoot strike); ``heel_off_ms``: time after IC when the heel starts to rise.
+    """
+    p, leg = runner.params, runner.leg
+    pattern = p.strike_pattern
+    return {
+        "strike_pattern": pattern,
+        "first_contact": FIRST_CONTACT[pattern],
+        "foot_flat_ms": 0.0 if pattern == "midfoot" else FOOT_FLAT_FRACTION * p.contact_time_ms,
+        "heel_off_ms": leg.t_ho * 1000.0,
+    }
 
 
 def event_truth(runner: PhantomRunner, *, fps: float, n_frames: int) -> dict[str, dict[str, list[Any]]]:

@@ -5,7 +5,8 @@ or ONNX Runtime, keypoints ``(P, K, 2)`` and scores ``(P, K)`` per frame) finds 
 person, :func:`detect` keeps only their keypoints, and :func:`runner_series` links them
 into tracks and chooses the runner (:class:`PersonChoice` overrides the choice). Gives the
 runner's :class:`~formcam.series.PoseSeries` and a record of the choice. Model files are
-located by :func:`model_path` (never downloaded).
+located by :func:`model_path` (never downloaded). A runner too small for the full-frame
+detector is found by zooming in on the moving person (:mod:`formcam.pose.zoom`).
 """
 
 from formcam.pose.backends import (
@@ -18,7 +19,8 @@ from formcam.pose.backends import (
 from formcam.pose.estimate import Detections, Selection, detect, quality_of, runner_series
 from formcam.pose.models import MODEL_SIZES, model_path
 from formcam.pose.select import PersonChoice
+from formcam.pose.zoom import ZOOM, Crops, crop_track, motion_boxes, to_frame_coords, zoomed_frames
 
-__all__ = ["BACKENDS", "MODEL_SIZES", "Detections", "PersonChoice", "PoseBackend", "Selection",
-           "check_detect_interval", "create_backend", "detect", "installed_models", "model_path",
-           "quality_of", "runner_series"]
+__all__ = ["BACKENDS", "MODEL_SIZES", "ZOOM", "Crops", "Detections", "PersonChoice", "PoseBackend",
+           "Selection", "check_detect_interval", "create_backend", "crop_track", "detect", "installed_models",
+           "model_path", "motion_boxes", "quality_of", "runner_series", "to_frame_coords", "zoomed_frames"]

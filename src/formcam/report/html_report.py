@@ -18,6 +18,7 @@ from typing import Any
 
 from formcam.report.cues import DISCLAIMER, RED_FLAGS, Rule, RuleSet
 from formcam.report.json_report import analysed_frames_text
+from formcam.report.notes import count_notes, plain_notes
 
 NAMES: Mapping[str, str] = MappingProxyType({
     "cadence_spm": "Cadence", "contact_time_ms": "Contact time", "trunk_lean_deg": "Forward trunk lean",
@@ -137,6 +138,21 @@ def _dl(items: dict[str, Any]) -> str:
     return f"<table>{rows}</table>"
 
 
+def _notes_html(report: dict[str, Any]) -> str:
+    """The quality warnings as plain, grouped notes in one collapsed section, with the analysis'
+    own wording in a nested one."""
+    notes = plain_notes(report)
+    raw = (report.get("quality") or {}).get("warnings") or []
+    if not notes:
+        return "<p>No measurement problems were noticed.</p>"
+    groups = "".join(f"<p><b>{_e(g)}</b></p><ul>{''.join(f'<li>{_e(x)}</li>' for x in texts)}</ul>"
+                     for g, texts in notes)
+    tech = "".join(f"<li>{_e(w)}</li>" for w in raw)
+    return (f"<details class=notes><summary>{count_notes(notes)} note(s) on how this was measured"
+            f"</summary>{groups}<details><summary>Technical detail</summary><ul>{tech}</ul></details>"
+            "</details>")
+
+
 def render_html(report: dict[str, Any], *, rules: RuleSet, plots: dict[str, bytes] | None = None,
                 keyframes: list[dict[str, Any]] | None = None, files: list[str] | None = None) -> str:
     """The complete HTML document (str).
@@ -159,7 +175,7 @@ def render_html(report: dict[str, Any], *, rules: RuleSet, plots: dict[str, byte
                       f"{_e(k['caption'])}</figcaption></figure>" for k in shown.values())
     plot_html = "".join(f"<figure>{_img(data, title)}<figcaption>{_e(title)}</figcaption></figure>"
                         for title, data in (plots or {}).items())
-    warnings = "".join(f"<li>{_e(w)}</li>" for w in q.get("warnings") or []) or "<li>none</li>"
+    warnings = _notes_html(report)
     clip = {"file": Path(str(inp.get("path", ""))).name, "size": f"{inp.get('width')}×{inp.get('height')}",
             "frame rate": f"{_num(inp.get('fps'), 2)} fps", "frames": inp.get("frame_count"),
             "duration": f"{_num(inp.get('duration_s'), 1)} s", "view": report.get("view"),
@@ -190,7 +206,7 @@ def render_html(report: dict[str, Any], *, rules: RuleSet, plots: dict[str, byte
 <h2>Key frames</h2><div class=grid>{gallery or '<p>none</p>'}</div>
 <h2>Plots</h2>{plot_html or '<p>none</p>'}
 <h2>General advice for runners with back pain</h2><ul>{advice}</ul>
-<h2>Quality</h2>{_dl(quality)}<p><b>Warnings</b></p><ul>{warnings}</ul>
+<h2>Measurement notes</h2>{warnings}{_dl(quality)}
 <h2>Clip and settings</h2>{_dl(clip)}{_dl(settings)}{other}
 <h2>Red flags: see a doctor or physiotherapist</h2>
 <div class=flags><p>Get checked before continuing to run if you have:</p><ul>{flags}</ul></div>

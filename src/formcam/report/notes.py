@@ -1,0 +1,79 @@
+"""Measurement notes in plain words, grouped, for the app and ``report.html``.
+
+``report.json`` keeps every quality warning as the analysis wrote it (precise, for a
+therapist or a developer). A runner reading the results needs fewer, plainer words:
+:func:`plain_notes` rewrites the known warnings ("3 step(s) between two contacts
+labelled with the same foot (far-leg label swap)..." becomes "Left and right legs
+were hard to tell apart in 3 steps, so the left/right values are less certain") and
+groups them under a few headings; an unknown warning is kept as it is, under "Other".
+The findings (cues and metrics) come first in both views; these notes are one
+collapsed section after them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+Rewrite = Callable[[re.Match[str]], str]
+
+_RULES: tuple[tuple[str, str, Rewrite | None], ...] = (
+    (r"looks slowed down about ([\d.]+)x", "Slow motion",
+     lambda m: f"The clip looks slowed down about {m.group(1)} times, so cadence and contact time are not "
+               "shown. If it is slow-motion video, enter the frame rate it was filmed at."),
+    (r"(\d+) step\(s\) between two contacts labelled with the same foot", "Left and right",
+     lambda m: f"Left and right legs were hard to tell apart in {m.group(1)} steps, so the left/right values "
+               "are less certain."),
+    (r"repaired (\d+) left/right leg swap", "Left and right",
+     lambda m: f"The pose model mixed up the legs {m.group(1)} times; formcam put them back."),
+    (r"per-side cadences .* withheld", "Left and right",
+     lambda m: "Left and right steps could not be told apart reliably, so per-side cadence is not shown."),
+    (r"(\d+) of (\d+) contacts timed from the foot's fore-aft", "Timing",
+     lambda m: f"In {m.group(1)} of {m.group(2)} steps the moment the foot landed could only be estimated, "
+               "so contact time is approximate."),
+    (r"frame rate ([\d.]+) fps is below 60 fps", "Timing",
+     lambda m: f"The clip has {float(m.group(1)):.0f} frames a second; filming at 60 or more times foot "
+               "contact more precisely."),
+    (r"summary based on (\d+) steps", "What was measured",
+     lambda m: f"Only {m.group(1)} steps were measured; 7 or more per leg give steadier numbers, so film a "
+               "longer stretch of steady running."),
+    (r"analysed frames .*\(([\d.]+)-([\d.]+) s\)", "What was measured",
+     lambda m: f"Only the steady running between {m.group(1)} s and {m.group(2)} s was analysed."),
+    (r"from the waist down", "What was measured",
+     lambda m: "The clip shows you from the waist down: leg measures are given, trunk lean is not."),
+    (r"no valid steps were detected", "What was measured",
+     lambda m: "No steps could be measured in this clip: film at least 10 seconds of steady running, from "
+               "the side, with the whole body in view."),
+    (r"withheld:", "Values not shown", None),
+    (r"value\(s\) withheld", "Values not shown", None),
+    (r"pelvic drop is read from the pose model", "Pelvic drop",
+     lambda m: "Pelvic drop from video can read too low; if it matters, check the video too."),
+)
+GROUP_ORDER = ("Slow motion", "What was measured", "Left and right", "Timing", "Values not shown",
+               "Pelvic drop", "Other")
+
+
+def plain_note(warning: str) -> tuple[str, str]:
+    """``(group, plain text)`` of one quality warning."""
+    for pattern, group, rewrite in _RULES:
+        m = re.search(pattern, warning)
+        if m:
+            text = rewrite(m) if rewrite else warning[0].upper() + warning[1:]
+            return group, text
+    return "Other", warning[0].upper() + warning[1:] if warning else warning
+
+
+def plain_notes(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """The report's quality warnings as ``[(group, [plain texts])]`` in :data:`GROUP_ORDER`,
+    duplicates dropped."""
+    groups: dict[str, list[str]] = {}
+    for warning in (report.get("quality") or {}).get("warnings") or []:
+        group, text = plain_note(str(warning))
+        if text not in groups.setdefault(group, []):
+            groups[group].append(text)
+    return [(g, groups[g]) for g in GROUP_ORDER if groups.get(g)]
+
+
+def count_notes(notes: list[tuple[str, list[str]]]) -> int:
+    return sum(len(texts) for _, texts in notes)
