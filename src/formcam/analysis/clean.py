@@ -227,6 +227,24 @@ def fix_leg_swaps(xy: Arr, score: Arr, names: tuple[str, ...], *, fps: float,
     return xy, score, swap
 
 
+def swap_legs(series: PoseSeries, ranges: tuple[tuple[int, int], ...]) -> PoseSeries:
+    """``series`` with the left/right leg keypoints (and scores) swapped in the half-open
+    frame ``ranges`` (e.g. the stances whose foot the contact sequence reassigned,
+    :attr:`formcam.analysis.events.Events.swap_frames`); overlapping ranges swap once."""
+    left, right = _leg_index(series.keypoints)
+    mask = np.zeros(series.n_frames, dtype=bool)
+    for a, b in ranges:
+        mask[max(a, 0):max(b, 0)] = True
+    if not left or not mask.any():
+        return series
+    rows = np.flatnonzero(mask)
+    lr, rl = np.array(left + right, dtype=np.intp), np.array(right + left, dtype=np.intp)
+    xy, score = series.xy.copy(), series.score.copy()
+    xy[np.ix_(rows, lr)] = series.xy[np.ix_(rows, rl)]
+    score[np.ix_(rows, lr)] = series.score[np.ix_(rows, rl)]
+    return replace(series, xy=xy, score=score)
+
+
 def _leg_scale_px(xy: Arr, names: tuple[str, ...]) -> float:
     vals = []
     for s in ("left", "right"):

@@ -28,12 +28,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
-from formcam.analysis.clean import CleanReport, clean_series, default_cutoff_hz, lowpass
+from formcam.analysis.clean import CleanReport, clean_series, default_cutoff_hz, lowpass, swap_legs
 from formcam.analysis.events import Events, detect_events
 from formcam.analysis.kinematics import Kinematics, compute_kinematics, leg_length_px
 from formcam.analysis.metrics import step_values, summarize, warnings_for
 from formcam.analysis.plausibility import check_summary, withhold
 from formcam.analysis.scale import Scale, estimate_scale
+from formcam.analysis.sides import SIDE_CONFIDENCE_MIN
 from formcam.analysis.timebase import TIME_METRICS, TimeBase, retime, time_base
 from formcam.analysis.view import ViewDecision, decide_view
 from formcam.errors import NoRunnerError
@@ -243,6 +244,9 @@ def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str 
     leg_px = leg_length_px(_slice(prep.smooth, prep.s0, prep.s1))
     events = detect_events(_slice(prep.raw, prep.s0, prep.s1), forward_sign=decision.forward_sign,
                            side_view=side, leg_length_px=leg_px).shifted(prep.s0)
+    if events.swap_frames:  # the stance foot carries the labels of the foot it was assigned
+        prep = replace(prep, raw=swap_legs(prep.raw, events.swap_frames),
+                       smooth=swap_legs(prep.smooth, events.swap_frames))
     kin = compute_kinematics(prep.smooth, forward_sign=decision.forward_sign)
     raw_kin = compute_kinematics(prep.raw, forward_sign=decision.forward_sign)
     raw_kin = replace(raw_kin, leg_length_px=kin.leg_length_px)
@@ -273,9 +277,15 @@ def _warnings(series: PoseSeries, prep: _Prepared, metrics: dict[str, dict[str, 
         warnings.append(f"analysed frames {s0}-{s1 - 1} ({series.t_s[s0]:.2f}-{series.t_s[s1 - 1]:.2f} s), "
                         f"the longest stretch with the runner tracked and running; "
                         f"{series.n_frames - (s1 - s0)} other frames skipped")
-    if events.n_same_side_steps:
-        warnings.append(f"{events.n_same_side_steps} step(s) between two contacts labelled with the same "
-                        "foot (far-leg label swap): counted for cadence, left/right values less certain")
+    if events.n_missed_contacts:
+        warnings.append(f"{events.n_missed_contacts} contact(s) missed between detected ones (a gap of two "
+                        "steps or more): the steps around them are not counted for cadence")
+    if events.swap_frames:
+        warnings.append(f"{len(events.swap_frames)} contact(s) given to the other foot than the pose model "
+                        "labelled, so that steps alternate (the model swapped the far leg's labels)")
+    if events.contacts and events.side_confidence < SIDE_CONFIDENCE_MIN:
+        warnings.append("left and right feet could not be told apart with confidence (the evidence across "
+                        "the clip disagrees): per-side values are withheld")
     n_fa = sum(1 for c in events.contacts if c.method == "fore-aft")
     if n_fa:
         warnings.append(f"{n_fa} of {len(events.contacts)} contacts timed from the foot's fore-aft extremes "

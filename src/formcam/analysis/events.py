@@ -23,12 +23,15 @@ Method (treadmill *and* overground, static *and* panning camera, side *and* rear
    the contact; in a side view the ankle moves backward relative to the hip
    during contact (>= 5 % of leg length). Contacts are then sorted by IC: one
    closer than ``max(step_s_range[0], 0.6 step)`` to the previous one is dropped
-   (duplicate, or both legs' labels on one foot); a step time (IC minus the
-   previous IC) is attached when the gap is a plausible single step (within
-   ``step_s_range`` and, with a trusted stride period, at most 1.5 steps). Two
-   consecutive contacts of the same side one step apart are the far leg's label
-   swap: the step time is kept (cadence), the side label too (the metrics read
-   that label's keypoints), and the count is reported as ``n_same_side_steps``.
+   (duplicate, or both legs' labels on one foot). The feet are then assigned so that
+   steps alternate (:mod:`formcam.analysis.sides`): a gap of about two steps is a
+   missed contact, counted in ``n_missed_contacts`` (the contacts around it are the
+   same foot), and the pose model's labels are one vote among several; a stance
+   given to the other foot than the label it was timed on is listed in
+   ``swap_frames`` (the analysis swaps the leg keypoints there, so the metrics read
+   the leg that landed). A step time (IC minus the previous IC) is attached to
+   consecutive steps only, when the gap is within ``step_s_range`` and, with a
+   trusted stride period, at most 1.5 steps.
    A rejected contact is kept in :attr:`Events.rejected` with the reason.
 
 Measured on the synthetic runner (tests/synthetic.py, 170 cm runner ~510 px tall):
@@ -60,6 +63,7 @@ from formcam.analysis.events_period import (
     fore_aft_px,
     stride_periodicity,
 )
+from formcam.analysis.sides import feet_of_stances
 from formcam.series import PoseSeries
 
 log = logging.getLogger(__name__)
@@ -107,8 +111,15 @@ class Events:
     Attributes:
         stride_period_s: clip stride period (s) used for detection.
         periodicity: its source and confidence (:class:`Periodicity`).
-        n_same_side_steps: steps between two contacts labelled with the same side
-            (far-leg label swaps; see the module docstring).
+        n_same_side_steps: steps between two consecutive contacts of the same foot one step
+            apart (0 since the feet are assigned to alternate; kept for the report).
+        n_missed_contacts: contacts missed between two detected ones (a gap of about two
+            steps or more: the two are then the same foot).
+        swap_frames: half-open frame ranges (one per relabelled stance) whose left/right leg
+            keypoints must be swapped so that the stance foot carries its foot's labels
+            (:func:`formcam.analysis.clean.swap_legs`).
+        side_confidence: agreement of the evidence on the feet, in [0, 1]
+            (:mod:`formcam.analysis.sides`).
     """
 
     contacts: tuple[Contact, ...]
@@ -116,6 +127,9 @@ class Events:
     stride_period_s: float
     periodicity: Periodicity = UNKNOWN_PERIOD
     n_same_side_steps: int = 0
+    n_missed_contacts: int = 0
+    swap_frames: tuple[tuple[int, int], ...] = ()
+    side_confidence: float = 1.0
 
     def of_side(self, side: str) -> tuple[Contact, ...]:
         return tuple(c for c in self.contacts if c.side == side)
@@ -124,7 +138,8 @@ class Events:
         """The same events with frame indices moved by ``frames`` (times unchanged)."""
         return replace(self, contacts=tuple(replace(c, ic_frame=c.ic_frame + frames,
                                                     to_frame=c.to_frame + frames)
-                                            for c in self.contacts))
+                                            for c in self.contacts),
+                       swap_frames=tuple((a + frames, b + frames) for a, b in self.swap_frames))
 
 
 def _check(series: PoseSeries, side: str, ic: float, to: float, h_raw: Arr, *, ank_u: Arr | None,
@@ -286,34 +301,52 @@ def _midstance_contacts(series: PoseSeries, contact_ms_range: tuple[float, float
 
 
 def _sequence(contacts: list[Contact], step_s_range: tuple[float, float], per: Periodicity
-              ) -> tuple[list[Contact], list[Rejected], int]:
-    """Sort by IC, drop too-close contacts, attach step times (see module docstring).
-
-    Returns (contacts, rejected, number of same-side consecutive steps kept).
-    """
+              ) -> tuple[list[Contact], list[Rejected]]:
+    """Sort by IC and drop contacts too close to the previous one (see module docstring)."""
     step = per.stride_s / 2 if per.trusted else None
     min_gap = max(step_s_range[0], 0.6 * step) if step else step_s_range[0]
     max_gap = min(step_s_range[1], 1.5 * step) if step else step_s_range[1]
     out: list[Contact] = []
     rej: list[Rejected] = []
-    n_same = 0
     for c in sorted(contacts, key=lambda c: c.ic_s):
-        prev = out[-1] if out else None
-        if prev is None:
-            out.append(c)
-            continue
-        gap = c.ic_s - prev.ic_s
+        gap = c.ic_s - out[-1].ic_s if out else np.inf
         if gap < min_gap:
-            what = "same foot" if prev.side == c.side else "step time"
+            what = "same foot" if out[-1].side == c.side else "step time"
             rej.append(Rejected(c.side, c.ic_s, c.to_s, f"{what} {1000 * gap:.0f} ms after the previous "
                                 f"contact, outside {1000 * min_gap:.0f}-{1000 * max_gap:.0f} ms"))
             continue
-        one_step = gap <= max_gap
-        if prev.side == c.side:
-            one_step = step is not None and gap <= 1.4 * step
-            n_same += int(one_step)
-        out.append(replace(c, step_time_s=gap) if one_step else c)
-    return out, rej, n_same
+        out.append(c)
+    return out, rej
+
+
+@dataclass(frozen=True)
+class _Feet:
+    contacts: list[Contact]
+    swaps: tuple[tuple[int, int], ...]
+    n_missed: int
+    confidence: float
+
+
+def _alternate(series: PoseSeries, seq: list[Contact], per: Periodicity, *, step_s_range: tuple[float, float],
+               forward_sign: int, side_view: bool, leg_px: float) -> _Feet:
+    """Feet of the time-ordered contacts ``seq`` so that steps alternate
+    (:func:`formcam.analysis.sides.assign_sides`), step times (consecutive steps only), and the
+    frame ranges whose leg labels must be swapped so that each stance foot carries its foot's labels."""
+    if not seq:
+        return _Feet([], (), 0, 1.0)
+    ic_s = np.array([c.ic_s for c in seq])
+    step_s = per.stride_s / 2 if per.trusted or len(seq) < 3 else float(np.median(np.diff(ic_s)))
+    max_gap = min(step_s_range[1], 1.5 * step_s) if per.trusted else step_s_range[1]
+    det = np.array([c.side == "left" for c in seq])
+    ic, to = np.array([c.ic_frame for c in seq]), np.array([c.to_frame for c in seq])
+    got, swaps = feet_of_stances(series, ic, to, ic_s, det, step_s, side_view=side_view,
+                                 forward_sign=forward_sign, leg_px=leg_px)
+    out: list[Contact] = []
+    for k, c in enumerate(seq):
+        gap = c.ic_s - seq[k - 1].ic_s if k else np.inf
+        one = k > 0 and got.step_number[k] - got.step_number[k - 1] == 1 and gap <= max_gap
+        out.append(replace(c, side="left" if got.left[k] else "right", step_time_s=gap if one else None))
+    return _Feet(out, swaps, got.n_missed, got.confidence)
 
 
 def detect_events(series: PoseSeries, *, forward_sign: int = 1, side_view: bool = True,
@@ -344,7 +377,7 @@ def detect_events(series: PoseSeries, *, forward_sign: int = 1, side_view: bool 
     per = stride_periodicity(series, side_view=side_view, forward_sign=forward_sign)
     contacts, rejected = _contacts(series, per, forward_sign=forward_sign, side_view=side_view,
                                    leg_px=leg_length_px, contact_ms_range=contact_ms_range)
-    seq, rej2, n_same = _sequence(contacts, step_s_range, per)
+    seq, rej2 = _sequence(contacts, step_s_range, per)
     if not side_view:
         fb = _midstance_contacts(series, contact_ms_range)
         dur_s = float(series.t_s[-1] - series.t_s[0])
@@ -353,9 +386,12 @@ def detect_events(series: PoseSeries, *, forward_sign: int = 1, side_view: bool 
             log.debug("rear/front view: %d vertical-fit contacts, using %d mid-stance contacts",
                       len(seq), len(fb[0]))
             rejected += [Rejected(c.side, c.ic_s, c.to_s, "replaced by the mid-stance fallback") for c in seq]
-            seq, rej2, n_same = _sequence(fb[0], step_s_range, per)
+            seq, rej2 = _sequence(fb[0], step_s_range, per)
+    feet = _alternate(series, seq, per, step_s_range=step_s_range, forward_sign=forward_sign,
+                      side_view=side_view, leg_px=leg_length_px)
     rejected += rej2
     for rej in rejected:
         log.debug("rejected %s contact at %.3f s: %s", rej.side, rej.ic_s, rej.reason)
-    return Events(tuple(seq), tuple(sorted(rejected, key=lambda r: r.ic_s)), per.stride_s,
-                  periodicity=per, n_same_side_steps=n_same)
+    return Events(tuple(feet.contacts), tuple(sorted(rejected, key=lambda r: r.ic_s)), per.stride_s,
+                  periodicity=per, n_missed_contacts=feet.n_missed, swap_frames=feet.swaps,
+                  side_confidence=feet.confidence)

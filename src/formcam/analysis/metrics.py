@@ -64,6 +64,7 @@ from formcam.analysis.events import Contact, Events
 from formcam.analysis.frontal import balanced_value, frontal_step, roll_deg
 from formcam.analysis.kinematics import Kinematics
 from formcam.analysis.scale import Scale
+from formcam.analysis.sides import SIDE_CONFIDENCE_MIN
 
 log = logging.getLogger(__name__)
 Arr = NDArray[np.float64]
@@ -282,6 +283,8 @@ def summarize(steps: list[dict[str, Any]], events: Events, *, view: str,
                              right=cadence_of_steps(side_vals["right"]))
         if name == "cadence_spm":
             entry.update(cadence_check(entry, events))
+        if ok and events.contacts and events.side_confidence < SIDE_CONFIDENCE_MIN:
+            entry.update(left=None, right=None, side_note="left and right feet could not be told apart")
         if not ok and steps and available_in(name, view)[0]:
             entry["reason"] = _withheld_reason(name, steps, events) or entry["reason"]
         out[name] = entry
