@@ -1,19 +1,22 @@
 """Initial contact (IC) and toe-off (TO) per foot, for running, from 2D keypoints.
 
-Method (treadmill *and* overground, static *and* panning camera, side *and* rear/front)
--------------------------------------------------------------------------------------
+Rear and front views are timed from the hips' free-fall flight phases in
+:mod:`formcam.analysis.events_frontal` (mid-stance fallback:
+:mod:`formcam.analysis.events_midstance`); this module times side views.
+
+Method (treadmill *and* overground, static *and* panning camera)
+-----------------------------------------------------------------
 1. *Stride period first* (:mod:`formcam.analysis.events_period`): autocorrelation of a
-   clip-level periodic signal (side: ankle-to-ankle horizontal separation; rear /
-   front: foot-height difference). It sets the expected spacing of events and is
-   the spectral cadence that :mod:`formcam.analysis.metrics` cross-checks.
+   clip-level periodic signal (foot fore-aft envelopes and shoulder height). It sets
+   the expected spacing of events and is the spectral cadence that
+   :mod:`formcam.analysis.metrics` cross-checks.
 2. *Anchors*. Side view: each foot's most-forward and next most-backward position
    relative to the hip midpoint (body-relative, so belt, panning camera and a
    runner crossing the frame do not matter), picked with ``find_peaks`` at a
    spacing of >= 0.6 stride periods and a prominence of >= 0.25 leg lengths. IC is
    then searched from 30 ms before to 150 ms after the most-forward point, TO from
-   150 ms before to 30 ms after the most-backward point. Rear / front view (no
-   fore-aft signal), or a side-view foot with fewer than two anchors: rough
-   stances where the foot height is near its running floor
+   150 ms before to 30 ms after the most-backward point. A foot with fewer than
+   two anchors: rough stances where the foot height is near its running floor
    (:func:`formcam.analysis.events_fit.rough_stances`).
 3. *Sub-frame refinement* (:func:`formcam.analysis.events_fit.ic_to`): change-point fits of
    the vertical position of the foot point on the ground (the foot stops
@@ -40,25 +43,24 @@ noise-free max IC / TO error 0.7 / 0.4 frames at 30 fps, <= 0.4 / 0.6 frames at
 11 / 4 / 4 / 3 ms at 30 / 60 / 120 / 240 fps. On real BlazePose clips the timing of
 single events is not validated (literature: 10-14 ms, Young 2023); step counts
 and cadence are checked against hand counts in tests/test_real_clips.py.
+On real motion capture of a forefoot striker (``../shared/mocap``, force plates,
+exact keypoints) initial contact is 26-44 ms late and toe-off 33-47 ms early: the
+foot-height kink is the drawn runner's, not a real foot's (see the README, Accuracy).
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import gaussian_filter1d
-from scipy.signal import find_peaks
 
 from formcam.analysis.events_fit import fill_nan, foot_height_px, ic_to, pt, rough_stances, stance_noise
 from formcam.analysis.events_period import (
     DEFAULT_STRIDE_S,
     UNKNOWN_PERIOD,
     Periodicity,
-    autocorr_period,
     fore_aft_anchors,
     fore_aft_px,
     stride_periodicity,
@@ -241,65 +243,6 @@ def _contacts(series: PoseSeries, per: Periodicity, *, forward_sign: int, side_v
     return out, rej
 
 
-MIDSTANCE_DUTY = 0.35
-"""Contact time / stride time assumed for the mid-stance fallback (running, ~0.3-0.4)."""
-
-
-def _midstance_contacts(series: PoseSeries, contact_ms_range: tuple[float, float]
-                        ) -> tuple[list[Contact], Periodicity] | None:
-    """Rear / front view fallback when the foot heights are too noisy for the vertical
-    fit (real pose models: foot points jitter by tens of px and follow the body bounce).
-
-    The hip midpoint is lowest at mid-stance, once per step, and the hips are the
-    best-tracked points: the step period is the autocorrelation lag of the hip (and
-    shoulder) height, and each hip-height minimum (``find_peaks``, spacing >= 0.6
-    steps) is one mid-stance. The stance foot is the lower one in the image (label-
-    free: ``d = y_left - y_right`` of ankle, heel, toe and knee averaged over
-    +-0.15 steps); as sides alternate, the sides are assigned from the labels by a
-    majority (|d|-weighted) vote over the whole sequence, not per step. IC / TO are
-    placed symmetrically around mid-stance with an assumed duty factor
-    (:data:`MIDSTANCE_DUTY`; method ``"midstance"``): timing is approximate, contact
-    time is not reported in these views anyway. None if no clear period is found.
-    """
-    fps = float(series.fps)
-    hip_h = -(pt(series, "left_hip")[:, 1] + pt(series, "right_hip")[:, 1]) / 2
-    sho_h = -(pt(series, "left_shoulder")[:, 1] + pt(series, "right_shoulder")[:, 1]) / 2
-    found = autocorr_period([hip_h, sho_h], fps, lo_s=0.2, hi_s=0.75)
-    if found is None or found[1] < 0.3 or not np.isfinite(hip_h).any():
-        return None
-    step_s, conf, half = found
-    per = Periodicity(2 * step_s, conf, "hip_shoulder_height", half_step_acf=half)
-    sm = gaussian_filter1d(fill_nan(hip_h), max(0.03 * fps, 0.5))
-    mids, _ = find_peaks(-sm, distance=max(1, int(0.6 * step_s * fps)))
-    if mids.size < 2:
-        return None
-    diffs = [pt(series, f"left_{p}")[:, 1] - pt(series, f"right_{p}")[:, 1]
-             for p in ("ankle", "heel", "foot_index", "knee")]
-    with warnings.catch_warnings():  # frames where every foot point is missing: NaN, filled below
-        warnings.simplefilter("ignore", RuntimeWarning)
-        d = np.nanmean(np.stack(diffs), axis=0)
-    d = fill_nan(np.where(np.isfinite(d), d, np.nan))
-    if not np.isfinite(d).all():
-        return None
-    half_w = max(1, round(0.15 * step_s * fps))
-    lean = np.array([np.mean(d[max(m - half_w, 0):m + half_w + 1]) for m in mids])
-    n = np.concatenate([[0], np.cumsum(np.maximum(1, np.round(np.diff(mids) / (step_s * fps)))).astype(int)])
-    parity = np.where(n % 2 == 0, 1.0, -1.0)
-    even_left = float(np.sum(parity * lean)) >= 0  # + : left foot lower at even steps
-    frames = np.arange(series.n_frames, dtype=np.float64)
-    dur = MIDSTANCE_DUTY * 2 * step_s * fps
-    out: list[Contact] = []
-    for m, k in zip(mids.tolist(), n.tolist(), strict=True):
-        side = "left" if (k % 2 == 0) == even_left else "right"
-        ic, to = m - dur / 2, m + dur / 2
-        if ic < 0 or to > series.n_frames - 1:
-            continue
-        ic_s, to_s = (float(np.interp(f, frames, series.t_s)) for f in (ic, to))
-        if contact_ms_range[0] <= 1000 * (to_s - ic_s) <= contact_ms_range[1]:
-            out.append(Contact(side, ic, to, ic_s, to_s, method="midstance"))
-    return out, per
-
-
 def _sequence(contacts: list[Contact], step_s_range: tuple[float, float], per: Periodicity
               ) -> tuple[list[Contact], list[Rejected]]:
     """Sort by IC and drop contacts too close to the previous one (see module docstring)."""
@@ -378,15 +321,6 @@ def detect_events(series: PoseSeries, *, forward_sign: int = 1, side_view: bool 
     contacts, rejected = _contacts(series, per, forward_sign=forward_sign, side_view=side_view,
                                    leg_px=leg_length_px, contact_ms_range=contact_ms_range)
     seq, rej2 = _sequence(contacts, step_s_range, per)
-    if not side_view:
-        fb = _midstance_contacts(series, contact_ms_range)
-        dur_s = float(series.t_s[-1] - series.t_s[0])
-        if fb is not None and len(seq) < 0.6 * dur_s / (fb[1].stride_s / 2) and len(fb[0]) > len(seq):
-            per = fb[1]
-            log.debug("rear/front view: %d vertical-fit contacts, using %d mid-stance contacts",
-                      len(seq), len(fb[0]))
-            rejected += [Rejected(c.side, c.ic_s, c.to_s, "replaced by the mid-stance fallback") for c in seq]
-            seq, rej2 = _sequence(fb[0], step_s_range, per)
     feet = _alternate(series, seq, per, step_s_range=step_s_range, forward_sign=forward_sign,
                       side_view=side_view, leg_px=leg_length_px)
     rejected += rej2

@@ -48,6 +48,7 @@ from scipy.signal import find_peaks, savgol_filter
 
 from formcam.analysis.events import Contact, Events, Rejected
 from formcam.analysis.events_fit import fill_nan, pt
+from formcam.analysis.events_midstance import midstance_contacts
 from formcam.analysis.events_period import DEFAULT_STRIDE_S, Periodicity, autocorr_period
 from formcam.analysis.kinematics import leg_length_px as leg_length
 from formcam.series import PoseSeries
@@ -167,11 +168,9 @@ def detect_frontal_events(series: PoseSeries, *, contact_ms_range: tuple[float, 
     sinusoidal bounce from the mocap's real flights, 0.12 vs 0.11 g, so it is only
     reported). When fewer than 60 % of the steps the clip's length implies are found (no flight
     phase, or hips too noisy), the hip-height mid-stance fallback of
-    :mod:`formcam.analysis.events` is used instead (method ``"midstance"``: IC / TO
+    :mod:`formcam.analysis.events_midstance` is used instead (method ``"midstance"``: IC / TO
     placed around mid-stance with an assumed duty factor; contact time withheld).
     """
-    from formcam.analysis.events import _midstance_contacts  # the fallback lives with the side code
-
     fps = float(series.fps)
     hip_h = -(pt(series, "left_hip")[:, 1] + pt(series, "right_hip")[:, 1]) / 2
     sho_h = -(pt(series, "left_shoulder")[:, 1] + pt(series, "right_shoulder")[:, 1]) / 2
@@ -192,7 +191,7 @@ def detect_frontal_events(series: PoseSeries, *, contact_ms_range: tuple[float, 
         contacts = []
     dur_s = float(series.t_s[-1] - series.t_s[0])
     if len(contacts) < 0.6 * dur_s / step_s:
-        fb = _midstance_contacts(series, contact_ms_range)
+        fb = midstance_contacts(series, contact_ms_range)
         if fb is not None and len(fb[0]) > len(contacts):
             log.info("rear/front view: %d flight-phase contacts, using %d mid-stance contacts",
                      len(contacts), len(fb[0]))
