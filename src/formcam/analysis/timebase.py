@@ -51,6 +51,7 @@ class TimeBase:
     stated_spm: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The report's ``quality.time_base``: scale, source, slowed factor, stated step rate."""
         return {"scale": self.scale, "source": self.source, "slowed_factor": round(1.0 / self.scale, 2),
                 "step_rate_at_stated_fps_spm": None if self.stated_spm is None else round(self.stated_spm, 1)}
 

@@ -41,6 +41,7 @@ class Crops:
     out_px: int = CROP_PX
 
     def scale(self, i: int) -> float:
+        """Frame pixels per crop-image pixel at frame ``i``."""
         return float(self.boxes[i, 2]) / self.out_px
 
 

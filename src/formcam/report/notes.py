@@ -76,4 +76,5 @@ def plain_notes(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
 
 
 def count_notes(notes: list[tuple[str, list[str]]]) -> int:
+    """How many notes :func:`plain_notes` gave, over all groups."""
     return sum(len(texts) for _, texts in notes)
