@@ -14,7 +14,7 @@ PKG = SRC / "formcam"
 STAGES = ("video", "pose", "analysis", "report")
 # Rank of each part of formcam: a module may import only from parts of lower or equal rank.
 RANK = {"errors": 0, "series": 0, "": 0, "video": 1, "pose": 2, "analysis": 3, "report": 4, "options": 5,
-        "pipeline": 5, "batch": 6, "verify": 6, "app": 6, "phantom": 6, "cli": 7, "__main__": 8}
+        "pipeline": 5, "batch": 6, "live": 6, "verify": 6, "app": 6, "phantom": 6, "cli": 7, "__main__": 8}
 APPLICATIONS = {"cli", "verify", "app", "phantom", "__main__"}  # may import formcam.phantom
 
 

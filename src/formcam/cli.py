@@ -106,9 +106,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     b.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     from formcam.app.launch import add_parser as add_app_parser
+    from formcam.live.cli import add_parser as add_live_parser
     from formcam.phantom.cli import add_parser as add_phantom_parser
 
     add_app_parser(sub)
+    add_live_parser(sub)
 
     add_phantom_parser(sub)
     return parser
@@ -243,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_batch(args)
         if args.command == "verify":
             return _cmd_verify(args)
-        if args.command in ("phantom", "app"):
+        if args.command in ("phantom", "app", "live"):
             return int(args.func(args))
     except FormcamError as exc:
         print(f"formcam: error: {exc}", file=sys.stderr)
