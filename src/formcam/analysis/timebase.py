@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.signal import butter, sosfiltfilt
 
-from formcam.analysis.events_period import stride_periodicity
+from formcam.analysis.events_period import autocorr_period, stride_periodicity
 from formcam.series import PoseSeries
 
 SLOWED_BELOW_SPM = 110.0
@@ -80,19 +81,47 @@ def time_base(series: PoseSeries, *, side_view: bool, forward_sign: int = 1,
 def step_rate_spm(series: PoseSeries, *, side_view: bool, forward_sign: int = 1) -> float | None:
     """Step rate (steps/min at the series' own time base) from the clip's stride period
     (:func:`formcam.analysis.events_period.stride_periodicity`: label-free signals, so a
-    pose model's left/right swaps do not matter); None when the motion is not periodic."""
+    pose model's left/right swaps do not matter); None when the motion is not periodic.
+    Where the autocorrelation is high at half the period found (>= 0.3), that period
+    held two steps, not one (a rear view's foot heights and hips repeat every step)."""
     per = stride_periodicity(series, side_view=side_view, forward_sign=forward_sign)
     if per.confidence <= 0 or not np.isfinite(per.stride_s) or per.stride_s <= 0:
         return None
-    return 120.0 / per.stride_s
+    doubled = per.half_step_acf is not None and per.half_step_acf >= 0.3
+    return (240.0 if doubled else 120.0) / per.stride_s
+
+
+def hip_bounce_spm(series: PoseSeries, *, min_confidence: float = 0.3,
+                   highpass_hz: float = 0.25) -> float | None:
+    """Step rate (steps/min at the series' own time base) from the hip midpoint's height,
+    which bounces once per step in every view: high-passed at ``highpass_hz`` (a drifting
+    camera or runner), first strong autocorrelation peak in 0.2-4 s, halved where the
+    half lag correlates too (>= 0.3). None when not periodic enough (``min_confidence``)."""
+    fps = float(series.fps)
+    y = (series.point("left_hip")[:, 1] + series.point("right_hip")[:, 1]) / 2
+    ok = np.isfinite(y)
+    if ok.sum() < max(8, 2 * fps):
+        return None
+    filled = np.interp(np.arange(y.size), np.flatnonzero(ok), y[ok])
+    sos = butter(2, highpass_hz, btype="highpass", fs=fps, output="sos")
+    found = autocorr_period([np.asarray(sosfiltfilt(sos, filled), dtype=np.float64)], fps, lo_s=0.2, hi_s=4.0)
+    if found is None or found[1] < min_confidence:
+        return None
+    period_s, _, half = found
+    return 60.0 / (period_s / 2 if half >= 0.3 else period_s)
 
 
 def slowdown_factor(series: PoseSeries, *, side_view: bool, forward_sign: int = 1
                     ) -> tuple[float, float] | None:
     """``(k, step rate at the stated rate in steps/min)`` when the clip looks slowed by about
-    ``k`` (>= 1.5, one decimal), else None."""
+    ``k`` (>= 1.5, one decimal), else None. Both the stride period and, where it is
+    measurable, the hips' bounce must say fewer than :data:`SLOWED_BELOW_SPM` steps/min
+    (one signal's doubled period must not call a real-time clip slowed)."""
     spm = step_rate_spm(series, side_view=side_view, forward_sign=forward_sign)
     if spm is None or spm >= SLOWED_BELOW_SPM:
+        return None
+    bounce = hip_bounce_spm(series)
+    if bounce is not None and bounce >= SLOWED_BELOW_SPM:
         return None
     return max(1.5, round(TYPICAL_SPM / spm, 1)), spm
 
