@@ -58,12 +58,17 @@ def test_a_sprint_widens_cadence_and_contact_time() -> None:
 
 def test_few_steps_fallback_timing_and_side_disagreement() -> None:
     metrics = {"knee_flexion_ic_deg": _entry(20.0, n_steps=2), "contact_time_ms": _entry(250, unit="ms"),
-               "cadence_spm": _entry(170.0, left=150.0, right=190.0)}
+               "cadence_spm": _entry(170.0, left=150.0, right=190.0),
+               "overstride_cm": _entry(12.0, unit="cm", left=5.0, right=18.0), "trunk_lean_deg": _entry(6.0)}
     check_summary(metrics, _events(20, fallback=15), setting="treadmill")
     assert "fewer than 3 steps" in metrics["knee_flexion_ic_deg"]["reason"]
     assert "timed roughly" in metrics["contact_time_ms"]["reason"]
     cad = metrics["cadence_spm"]
     assert cad["available"] and cad["left"] is None and cad["right"] is None and cad["side_note"]
+    # one foot's events are biased: the event-timed metrics lose their per-side values too
+    over = metrics["overstride_cm"]
+    assert over["available"] and over["value"] == 12.0 and over["left"] is None and over["right"] is None
+    assert metrics["trunk_lean_deg"]["left"] == 6.0   # not timed at contact: kept
 
 
 def test_slowed_runner_is_detected_and_time_metrics_withheld() -> None:

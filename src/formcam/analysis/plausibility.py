@@ -114,15 +114,28 @@ def check_summary(metrics: Metrics, events: Events, *, setting: str,
     return notes
 
 
+EVENT_TIMED: tuple[str, ...] = ("contact_time_ms", "overstride_cm", "overstride_ratio", "shank_angle_ic_deg",
+                                 "knee_flexion_ic_deg", "foot_strike_angle_deg")
+"""Metrics read at a contact or between its events: their per-side values inherit any
+per-side bias in the event timing."""
+
+
 def _check_side_cadence(metrics: Metrics, rules: Plausibility, notes: list[str]) -> None:
+    """Per-side cadences further apart than ``max_side_cadence_diff`` mean one foot's events
+    are timed with a bias (a runner's step times differ by a few % at most): withhold the
+    per-side cadences and the per-side values of every event-timed metric."""
     cad = metrics.get("cadence_spm")
     if not cad or not cad.get("available") or cad.get("left") is None or cad.get("right") is None:
         return
     left, right = float(cad["left"]), float(cad["right"])
-    if abs(left - right) > rules.max_side_cadence_diff * (left + right) / 2:
-        cad.update(left=None, right=None, side_note=f"per-side cadences {left:.0f} / {right:.0f} withheld: "
-                                                    "left and right steps were hard to tell apart")
-        notes.append(str(cad["side_note"]))
+    if abs(left - right) <= rules.max_side_cadence_diff * (left + right) / 2:
+        return
+    note = (f"per-side cadences {left:.0f} / {right:.0f} withheld, with the left/right values of the "
+            "metrics timed at contact: one foot's contacts were timed with a bias")
+    for entry in [cad, *(metrics[n] for n in EVENT_TIMED if n in metrics)]:
+        if entry.get("left") is not None or entry.get("right") is not None:
+            entry.update(left=None, right=None, side_note=note)
+    notes.append(note)
 
 
 def _check_fallback(metrics: Metrics, events: Events, rules: Plausibility, notes: list[str]) -> None:

@@ -28,7 +28,8 @@ _RULES: tuple[tuple[str, str, Rewrite | None], ...] = (
     (r"repaired (\d+) left/right leg swap", "Left and right",
      lambda m: f"The pose model mixed up the legs {m.group(1)} times; formcam put them back."),
     (r"per-side cadences .* withheld", "Left and right",
-     lambda m: "Left and right steps could not be told apart reliably, so per-side cadence is not shown."),
+     lambda m: "One foot's landings could not be timed as reliably as the other's, so left/right values of "
+               "cadence and of the measures taken at landing are not shown."),
     (r"(\d+) of (\d+) contacts timed from the foot's fore-aft", "Timing",
      lambda m: f"In {m.group(1)} of {m.group(2)} steps the moment the foot landed could only be estimated, "
                "so contact time is approximate."),
