@@ -213,7 +213,7 @@ def test_no_runner_raises_and_no_steps_is_unavailable() -> None:
 
 
 def test_pelvic_drop_caveat_only_where_pelvic_drop_is_reported() -> None:
-    from formcam.analysis.metrics import PELVIC_DROP_CAVEAT
+    from formcam.analysis.summary import PELVIC_DROP_CAVEAT
 
     rear = analyze_series(make_runner(fps=60, duration_s=4, view="rear", pelvic_drop_deg=5.0)[0])
     side = analyze_series(make_runner(fps=60, duration_s=4)[0])

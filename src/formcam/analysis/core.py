@@ -31,10 +31,11 @@ from scipy.ndimage import maximum_filter1d, minimum_filter1d
 from formcam.analysis.clean import CleanReport, clean_series, default_cutoff_hz, lowpass, swap_legs
 from formcam.analysis.events import Events, detect_events
 from formcam.analysis.kinematics import Kinematics, compute_kinematics, leg_length_px
-from formcam.analysis.metrics import step_values, summarize, warnings_for
+from formcam.analysis.metrics import step_values
 from formcam.analysis.plausibility import check_summary, withhold
 from formcam.analysis.scale import Scale, estimate_scale
 from formcam.analysis.sides import SIDE_CONFIDENCE_MIN
+from formcam.analysis.summary import summarize, warnings_for
 from formcam.analysis.timebase import TIME_METRICS, TimeBase, retime, time_base
 from formcam.analysis.view import ViewDecision, decide_view
 from formcam.errors import NoRunnerError
