@@ -69,7 +69,10 @@ def test_page_renders_with_privacy_note_and_samples() -> None:
     labels = [b.label for b in at.button]
     assert "Try the side-view sample" in labels and "Try the rear-view sample" in labels
     assert "500 MB" in at.file_uploader[0].label
-    assert [t.label for t in at.tabs] == ["Analyse", "Compare"]
+    assert [t.label for t in at.tabs] == ["Analyse", "Live", "Compare"]
+    # AppTest has no Streamlit server, so no WebRTC session: the Live tab says so, no traceback
+    assert not at.exception, at.exception
+    assert "The live stream cannot start in this session" in texts(at.warning)
     at.session_state["workspace"].cleanup()
 
 

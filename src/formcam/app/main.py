@@ -3,7 +3,8 @@
 Flow: the sidebar holds the analysis settings; the *Analyse* tab takes an
 upload (checked by decoding it) or a phantom sample, runs the analysis with a
 progress bar, caches the result under the video's SHA-256 + settings, and
-shows the results; the *Compare* tab compares two reports. Session state holds
+shows the results; the *Live* tab streams the browser's camera (rolling numbers, and
+recordings analysed in full); the *Compare* tab compares two reports. Session state holds
 only objects from :mod:`formcam.app.state` (this file may be re-executed as a
 script on every rerun, so it defines no classes).
 """
@@ -20,6 +21,7 @@ import streamlit as st
 from formcam import __version__
 from formcam.app import views
 from formcam.app.compare_view import render_compare
+from formcam.app.live_view import render_live
 from formcam.app.paths import sample_videos
 from formcam.app.processing import (
     ThrottledProgress,
@@ -268,9 +270,11 @@ def main() -> None:
     st.title("formcam")
     st.caption(f"Running-form analysis from video · version {__version__}")
     st.info(PRIVACY, icon="🔒")
-    analyse, compare = st.tabs(["Analyse", "Compare"])
+    analyse, live, compare = st.tabs(["Analyse", "Live", "Compare"])
     with analyse:
         entry = _analyse_tab(base, workspace, cache)
+    with live:
+        render_live(base, workspace, cache)
     with compare:
         render_compare(entry)
 
