@@ -71,3 +71,31 @@ def test_recording_keeps_every_frame_and_survives_the_stream_ending(tmp_path: Pa
     assert path == tmp_path / "rec.mp4" and path.stat().st_size > 0
     with av.open(str(path)) as c:
         assert sum(1 for _ in c.decode(video=0)) == 4
+
+
+def test_contact_marker_follows_the_true_stance_of_the_phantom() -> None:
+    """Frame by frame, the foot marked on the ground is the one in stance (true keypoints)."""
+    import json
+    from pathlib import Path
+
+    import numpy as np
+
+    from formcam.app.live_overlay import ContactMarker, draw_overlay
+    from formcam.series import load_keypoints
+
+    samples = Path(__file__).resolve().parents[1] / "sample_videos"
+    s = load_keypoints(samples / "side_phantom.truth.npz")
+    events = json.loads((samples / "side_phantom.truth.json").read_text())["events"]
+    marker = ContactMarker()
+    agree: dict[str, list[bool]] = {"left": [], "right": []}
+    for i in range(s.n_frames):
+        on = marker.on_ground(s.xy[i], float(s.t_s[i]))
+        if s.t_s[i] < 1.5:  # the floor needs a stride of history
+            continue
+        for side in agree:
+            spans = zip(events[side]["ic_s"], events[side]["to_s"], strict=True)
+            stance = any(a <= s.t_s[i] <= b for a, b in spans)
+            agree[side].append(stance == (side in on))
+    assert min(float(np.mean(v)) for v in agree.values()) >= 0.8
+    img = draw_overlay(np.zeros((s.height, s.width, 3), np.uint8), s.xy[200], s.score[200], on)
+    assert img.any()

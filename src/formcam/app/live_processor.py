@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from formcam.app.live_overlay import draw_overlay
+from formcam.app.live_overlay import ContactMarker, draw_overlay
 from formcam.live.record import Recorder
 from formcam.live.rolling import RollingNumbers, RollingWindow, rolling_numbers
 from formcam.live.session import LiveStats
@@ -83,6 +83,7 @@ class LiveProcessor:
         self._last_t = -1.0
         self._offset_s = float("inf")
         self._next_update_s = self.update_s
+        self._contacts = ContactMarker()
         self._last_arrival: float | None = None
         self._error: str | None = None
 
@@ -117,7 +118,7 @@ class LiveProcessor:
             log.exception("live: pose failed")
             self._error = f"the pose model failed: {exc}"
             return last
-        image = draw_overlay(rgb, xy, score)
+        image = draw_overlay(rgb, xy, score, self._contacts.on_ground(xy, t))
         with self._lock:
             self._stats.taken += 1
             self._stats.source_s = t
