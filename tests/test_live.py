@@ -7,8 +7,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import numpy as np
 import pytest
@@ -16,7 +14,7 @@ import pytest
 from formcam.cli import main
 from formcam.live.rolling import RollingWindow, rolling_numbers, uniform_series
 from formcam.live.session import LiveSettings, run_live
-from formcam.pose.backends.base import BackendInfo, PoseFrame, PoseImage
+from formcam.pose.backends.replay import ReplayBackend
 from formcam.series import PoseSeries
 from formcam.video import (
     FrameGrabber,
@@ -122,32 +120,6 @@ def test_rolling_numbers_say_why_when_there_is_no_runner() -> None:
                        keypoints=series.keypoints, width=series.width, height=series.height, fps=series.fps)
     numbers = rolling_numbers(empty)
     assert numbers.view is None and numbers.reason and "runner" in numbers.reason
-
-
-class ReplayBackend:
-    """A pose backend giving a synthetic runner's keypoints at the frame's time (one person)."""
-
-    def __init__(self, series: PoseSeries) -> None:
-        self.series = series
-
-    @property
-    def info(self) -> BackendInfo:
-        return BackendInfo(name="replay", model="synthetic")
-
-    @property
-    def keypoint_names(self) -> tuple[str, ...]:
-        return self.series.keypoints
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        return None
-
-    def __call__(self, image: PoseImage, t_s: float) -> PoseFrame:
-        i = int(np.argmin(np.abs(self.series.t_s - t_s)))
-        return PoseFrame(self.series.xy[i][None], self.series.score[i][None])
 
 
 def test_a_lost_camera_ends_the_session_and_keeps_the_recording(tmp_path: Path) -> None:
