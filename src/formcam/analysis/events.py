@@ -113,8 +113,6 @@ class Events:
     Attributes:
         stride_period_s: clip stride period (s) used for detection.
         periodicity: its source and confidence (:class:`Periodicity`).
-        n_same_side_steps: steps between two consecutive contacts of the same foot one step
-            apart (0 since the feet are assigned to alternate; kept for the report).
         n_missed_contacts: contacts missed between two detected ones (a gap of about two
             steps or more: the two are then the same foot).
         swap_frames: half-open frame ranges (one per relabelled stance) whose left/right leg
@@ -128,7 +126,6 @@ class Events:
     rejected: tuple[Rejected, ...]
     stride_period_s: float
     periodicity: Periodicity = UNKNOWN_PERIOD
-    n_same_side_steps: int = 0
     n_missed_contacts: int = 0
     swap_frames: tuple[tuple[int, int], ...] = ()
     side_confidence: float = 1.0

@@ -199,7 +199,7 @@ def detect_frontal_events(series: PoseSeries, *, contact_ms_range: tuple[float, 
                          for c in contacts]
             contacts, per = _with_steps(fb[0], fb[1].stride_s / 2), fb[1]
     return Events(tuple(contacts), tuple(sorted(rejected, key=lambda r: r.ic_s)), per.stride_s,
-                  periodicity=per, n_same_side_steps=0)
+                  periodicity=per)
 
 
 MIN_TIMING_FPS = 45.0

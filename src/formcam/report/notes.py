@@ -2,9 +2,9 @@
 
 ``report.json`` keeps every quality warning as the analysis wrote it (precise, for a
 therapist or a developer). A runner reading the results needs fewer, plainer words:
-:func:`plain_notes` rewrites the known warnings ("3 step(s) between two contacts
-labelled with the same foot (far-leg label swap)..." becomes "Left and right legs
-were hard to tell apart in 3 steps, so the left/right values are less certain") and
+:func:`plain_notes` rewrites the known warnings ("3 contact(s) given to the other foot
+than the pose model labelled..." becomes "The pose model mixed up your feet at 3
+landings; formcam corrected them so that steps alternate") and
 groups them under a few headings; an unknown warning is kept as it is, under "Other".
 The findings (cues and metrics) come first in both views; these notes are one
 collapsed section after them.
@@ -22,9 +22,14 @@ _RULES: tuple[tuple[str, str, Rewrite | None], ...] = (
     (r"looks slowed down about ([\d.]+)x", "Slow motion",
      lambda m: f"The clip looks slowed down about {m.group(1)} times, so cadence and contact time are not "
                "shown. If it is slow-motion video, enter the frame rate it was filmed at."),
-    (r"(\d+) step\(s\) between two contacts labelled with the same foot", "Left and right",
-     lambda m: f"Left and right legs were hard to tell apart in {m.group(1)} steps, so the left/right values "
-               "are less certain."),
+    (r"(\d+) contact\(s\) given to the other foot", "Left and right",
+     lambda m: f"The pose model mixed up your feet at {m.group(1)} landings; formcam corrected them so that "
+               "steps alternate."),
+    (r"(\d+) contact\(s\) missed between detected ones", "Left and right",
+     lambda m: f"{m.group(1)} landing(s) could not be seen; the steps around them are left out of cadence."),
+    (r"left and right feet could not be told apart", "Left and right",
+     lambda m: "Left and right feet could not be told apart with confidence, so per-side values are not "
+               "shown."),
     (r"repaired (\d+) left/right leg swap", "Left and right",
      lambda m: f"The pose model mixed up the legs {m.group(1)} times; formcam put them back."),
     (r"per-side cadences .* withheld", "Left and right",
