@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from formcam.analysis import Analysis, analyze_series
+from formcam.analysis import MIN_FRAMES, Analysis, analyze_series
 from formcam.errors import FormcamError, InputError, NoRunnerError
 from formcam.options import AnalyzeOptions, frame_step
 from formcam.pose import (
@@ -123,7 +123,7 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: Progre
     except NoRunnerError as exc:
         usable, reason = False, str(exc)
     else:
-        reason = f"the runner's hips were found in fewer than {MIN_USABLE_FRAMES} frames"
+        reason = f"the runner's hips were found in fewer than {MIN_FRAMES} frames"
     if not usable:
         zoomed = _zoom_pass(path, options, info, step)
         if zoomed is None:
@@ -149,12 +149,10 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: Progre
     return series, meta
 
 
-MIN_USABLE_FRAMES = 10
-"""A runner whose hips are seen in fewer frames than this is looked for again, zoomed in."""
-
-
 def _usable(series: PoseSeries) -> bool:
-    return int(series.present(min_score=0.3, trunk=False).sum()) >= MIN_USABLE_FRAMES
+    """Whether the runner's hips are seen in enough frames for the analysis
+    (:data:`formcam.analysis.MIN_FRAMES`); otherwise the runner is looked for again, zoomed in."""
+    return int(series.present(min_score=0.3, trunk=False).sum()) >= MIN_FRAMES
 
 
 def _zoom_pass(path: str | Path, options: AnalyzeOptions, info: VideoInfo,

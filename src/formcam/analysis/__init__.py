@@ -8,9 +8,9 @@ and the per-step and summary metrics (definitions in :data:`METRICS`), and gives
 ``metrics`` and ``quality``. Pure numpy/scipy: no video, no model, no files.
 """
 
-from formcam.analysis.core import Analysis, analyze_series
+from formcam.analysis.core import MIN_FRAMES, Analysis, analyze_series
 from formcam.analysis.kinematics import Kinematics, compute_kinematics
 from formcam.analysis.metrics import FRONTAL_METRICS, METRICS, SIDE_METRICS
 
-__all__ = ["FRONTAL_METRICS", "METRICS", "SIDE_METRICS", "Analysis", "Kinematics", "analyze_series",
-           "compute_kinematics"]
+__all__ = ["FRONTAL_METRICS", "METRICS", "MIN_FRAMES", "SIDE_METRICS", "Analysis", "Kinematics",
+           "analyze_series", "compute_kinematics"]
