@@ -27,6 +27,18 @@ the whole method and its measured accuracy).
   rises above it by ``delta`` (:data:`TO_DELTA_LEG` of the leg length, at least 3x the
   keypoint noise) for two samples; TO is the latest such instant (the last part of the
   foot to leave), interpolated between the two samples that bracket the threshold.
+
+Known limit (why the band does not transfer to drawn feet). Median profiles at the true
+IC, % of leg (exact keypoints): on the mocap forefoot striker the heel's ``x`` is still
+1.1-2.3 (toe point 1.7-3.0) off its stance line and the toe point 2.1-2.6 above its
+stance level, and both settle 20-30 ms later (a smooth, exponential-like approach:
+sole compression, the forefoot's roll, the 12 Hz marker filter). The phantom's foot
+reaches its stance pose at the IC itself (heel ``x`` 0.2 off the line, the landing point
+0.0-0.2 above its level), after a tangential approach (heel ``x`` 0.8 off at -10 ms, 2.0
+at -20 ms), so the 1.25 band is entered about one frame early. Tried and rejected: IC at
+the peak of the foot points' vertical deceleration (mocap toe +19-21 ms, heel -75-98 ms)
+or of the heel's horizontal deceleration (mocap -23-29 ms): the real landing shows no
+impact kink at the force-plate IC.
 """
 
 from __future__ import annotations
