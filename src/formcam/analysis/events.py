@@ -20,13 +20,15 @@ Method (treadmill *and* overground, static *and* panning camera)
    (:func:`formcam.analysis.events_fit.rough_stances`).
 3. *Sub-frame refinement* (:func:`formcam.analysis.events_fit.ic_to`): change-point fits of
    the vertical position of the foot point on the ground (the foot stops
-   descending at IC, starts rising at TO), inside those windows. Side view, then
-   (:mod:`formcam.analysis.events_lock`): unless the heel landed first (toe still
-   2 cm above its stance level: a rearfoot strike keeps the foot-height IC), IC moves
-   to the instant the heel's image ``x`` comes within 0.0125 leg (or 3x the keypoint
-   noise) of its stance line, i.e. the foot starts moving with the ground (method
-   ``"ground-lock"``; not tried with keypoint noise above 0.01 leg); with clean foot
-   points TO moves to the last foot point rising 0.02 leg above its stance level.
+   descending at IC, starts rising at TO), inside those windows. Side view: each
+   contact also gets the alternatives of :mod:`formcam.analysis.events_lock`: the
+   instant the heel's image ``x`` comes within 0.0125 leg of its stance line (the foot
+   starts moving with the ground; not for a heel-first landing, whose foot-height IC
+   is sharp) and the instant the last foot point rises 0.02 leg above its stance
+   level (clean foot points only). Which rules time the clip is decided once, by the
+   hips' free fall (:mod:`formcam.analysis.events_choice`): an alternative is used
+   (IC method ``"ground-lock"``) only when it is clearly closer to the flight edges.
+   ``Events.timing`` says which.
 4. *Validation and reconciliation* (report less rather than wrong numbers):
    contact time within ``contact_ms_range`` (80-500 ms); the foot tracked around
    the contact; in a side view the ankle moves backward relative to the hip
@@ -51,14 +53,13 @@ single events is not validated (literature: 10-14 ms, Young 2023); step counts
 and cadence are checked against hand counts in tests/test_real_clips.py.
 
 Measured against force plates (50 N) on real running motion capture of a forefoot
-striker (../shared/mocap, exact keypoints; median |error|, signed median): IC 2.1 ms
-(-0.0) at 60 fps, 2.2 ms (-1.9) at 240 fps, 6.7 ms (+6.7) at 120 fps (3.5 m/s, tilted
-camera), 12.5 ms (-7.7) at 30 fps with 2 px noise; TO 12.8 (+12.8), 2.4 (-2.4), 3.0
-(+1.2), 24.9 ms (-23.9). The foot-height IC alone was 26-44 ms late there. Known
-limits: the 0.0125 leg band is calibrated on that smoothed (12 Hz) motion; on drawn
-feet with sharp kinks (the phantom's midfoot / forefoot cases, the synthetic runner
-at -8 deg) the ground lock comes 15-27 ms early, and the 0.02 leg TO rule (made for a
-metatarsal-head point) reads a toe-tip point's TO 10-15 ms late.
+striker (../shared/mocap, exact keypoints; median |error|, signed median), where the
+free fall picks the alternatives: IC 2.1 ms (-0.0) at 60 fps, 2.2 ms (-1.9) at 240 fps,
+6.7 ms (+6.7) at 120 fps (3.5 m/s, tilted camera), 12.5 ms (-7.7) at 30 fps with 2 px
+noise; TO 10.9 (+10.9), 2.6 (-2.6), 3.0 (+1.2), 24.9 ms (-23.9; noisy points keep the
+foot-height TO). The foot-height rules alone were 26-44 ms late (IC) and 33-47 ms early
+(TO) there; on the drawn runners (phantom, synthetic) they are right and the
+alternatives 15-27 ms early / 10-15 ms late, and the free fall keeps them.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ class Contact:
     to_s: float
     step_time_s: float | None = None
     method: str = "vertical"
+    ic_alt_frame: float | None = None
+    to_alt_frame: float | None = None
 
     @property
     def contact_time_ms(self) -> float:
@@ -143,6 +146,7 @@ class Events:
     n_missed_contacts: int = 0
     swap_frames: tuple[tuple[int, int], ...] = ()
     side_confidence: float = 1.0
+    timing: str = ""
 
     def of_side(self, side: str) -> tuple[Contact, ...]:
         return tuple(c for c in self.contacts if c.side == side)
@@ -231,8 +235,7 @@ def _contacts(series: PoseSeries, per: Periodicity, *, forward_sign: int, side_v
         h = fill_nan(h_raw)
         found = None
         for a, b, icw, tow in tries:
-            found = ic_to(points, h, a, b, fps, ic_win=icw, to_win=tow, leg_px=leg_px, noise=noise,
-                          heel_x=pt(series, f"{side}_heel")[:, 0] if side_view else None)
+            found = ic_to(points, h, a, b, fps, ic_win=icw, to_win=tow, leg_px=leg_px, noise=noise)
             if found is not None:
                 break
         # anchored contacts run from a most-forward to a most-backward point by construction
@@ -242,7 +245,9 @@ def _contacts(series: PoseSeries, per: Periodicity, *, forward_sign: int, side_v
         if found is not None:
             res = _check(series, side, found[0], found[1], h_raw, ank_u=ank_u, leg_px=leg_px,
                          contact_ms_range=contact_ms_range)
-            res = replace(res, method=found[2]) if isinstance(res, Contact) else res
+            if isinstance(res, Contact) and side_view:
+                from formcam.analysis.events_choice import with_alternatives
+                res = with_alternatives(res, series, points, leg_px=leg_px, sigma=sigma)
         elif icw is not None and 0.2 * fps <= a < b < h.size - 0.2 * fps:  # fit failed: fore-aft estimate
             res = _check(series, side, float(a), float(b), h_raw, ank_u=ank_u, leg_px=leg_px,
                          contact_ms_range=contact_ms_range)
@@ -333,6 +338,8 @@ def detect_events(series: PoseSeries, *, forward_sign: int = 1, side_view: bool 
     per = stride_periodicity(series, side_view=side_view, forward_sign=forward_sign)
     contacts, rejected = _contacts(series, per, forward_sign=forward_sign, side_view=side_view,
                                    leg_px=leg_length_px, contact_ms_range=contact_ms_range)
+    from formcam.analysis.events_choice import choose_timing
+    contacts, timing = choose_timing(series, contacts, step_s=per.stride_s / 2, leg_px=leg_length_px)
     seq, rej2 = _sequence(contacts, step_s_range, per)
     feet = _alternate(series, seq, per, step_s_range=step_s_range, forward_sign=forward_sign,
                       side_view=side_view, leg_px=leg_length_px)
@@ -341,4 +348,4 @@ def detect_events(series: PoseSeries, *, forward_sign: int = 1, side_view: bool 
         log.debug("rejected %s contact at %.3f s: %s", rej.side, rej.ic_s, rej.reason)
     return Events(tuple(feet.contacts), tuple(sorted(rejected, key=lambda r: r.ic_s)), per.stride_s,
                   periodicity=per, n_missed_contacts=feet.n_missed, swap_frames=feet.swaps,
-                  side_confidence=feet.confidence)
+                  side_confidence=feet.confidence, timing=timing)

@@ -27,7 +27,6 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import percentile_filter
 
-from formcam.analysis.events_lock import ground_lock_ic, heel_first, last_off_to
 from formcam.series import PoseSeries
 
 Arr = NDArray[np.float64]
@@ -123,8 +122,7 @@ def ic_to(points: dict[str, Arr], low: Arr, a: int, b: int, fps: float, *,
           ic_win: tuple[float, float] | None = None,
           to_win: tuple[float, float] | None = None,
           leg_px: float = float("nan"),
-          noise: dict[str, float] | None = None,
-          heel_x: Arr | None = None) -> tuple[float, float, str] | None:
+          noise: dict[str, float] | None = None) -> tuple[float, float] | None:
     """(IC, TO) fractional frames of the rough stance [a, b): coarse fit on the lowest
     point, then a fine fit on the heel or toe that is on the ground.
 
@@ -134,10 +132,7 @@ def ic_to(points: dict[str, Arr], low: Arr, a: int, b: int, fps: float, *,
     coarse one (noisy real foot points can drag the re-centred fit away). With the leg
     length ``leg_px`` (px) known, IC / TO are then moved to the floor crossing of the
     heel or toe (:func:`floor_crossing`; ``noise``: px per point name, from all stances,
-    see :func:`stance_noise`); without it they stay at the fit. Last (side view: the
-    heel's image ``x`` in ``heel_x``), IC moves to the heel's ground lock unless the heel
-    landed first, and TO to the last foot point leaving its stance level
-    (:mod:`formcam.analysis.events_lock`). Returns ``(IC, TO, method of the IC)``.
+    see :func:`stance_noise`); without it they stay at the fit.
     """
     mid = (a + b) / 2
     wide = max(0.1 * fps, 4.0)
@@ -159,9 +154,8 @@ def ic_to(points: dict[str, Arr], low: Arr, a: int, b: int, fps: float, *,
     if ic >= to:
         return None
     # the first foot point to reach its floor makes the IC, the last to leave it the TO
-    named = {n: (fill_nan(points[n]), (noise or {}).get(n)) for n in ("heel", "foot_index")
-             if np.isfinite(points[n][a:b]).all()}
-    feet = list(named.values())
+    feet = [(fill_nan(points[n]), (noise or {}).get(n)) for n in ("heel", "foot_index")
+            if np.isfinite(points[n][a:b]).all()]
     ics = [(t[0], f, t[1]) for t, f in ((floor_crossing(f, ic, to, fps, at_ic=True, leg_px=leg_px,
                                                         sigma=sg), f) for f, sg in feet)
            if t is not None and icw[0] - 1 <= t[0] <= icw[1] + 1]
@@ -172,32 +166,7 @@ def ic_to(points: dict[str, Arr], low: Arr, a: int, b: int, fps: float, *,
         ic = _polish(*min(ics, key=lambda x: x[0]), fps, rising=False, leg_px=leg_px)
     if tos:
         to = _polish(*max(tos, key=lambda x: x[0]), fps, rising=True, leg_px=leg_px)
-    return _lock_and_leave(ic, to, named, fps, leg_px=leg_px, heel_x=heel_x,
-                           sigma=max((noise or {}).values(), default=0.0))
-
-
-def _lock_and_leave(ic: float, to: float, feet: dict[str, tuple[Arr, float | None]], fps: float, *,
-                    leg_px: float, heel_x: Arr | None, sigma: float) -> tuple[float, float, str] | None:
-    """Side view (``heel_x`` given): IC moved to the heel's horizontal ground lock unless the
-    heel landed first, and TO to the last foot point leaving its stance level
-    (:mod:`formcam.analysis.events_lock`), where the data allow. ``feet``: heel /
-    foot_index heights (px, y up, NaN-filled) with their noise; ``sigma``: foot keypoint
-    noise (px, all stances). The third item is the IC's method: ``"ground-lock"`` or
-    ``"vertical"``."""
-    method = "vertical"
-    if heel_x is None:  # rear / front view: no fore-aft signal; keep the foot-height events
-        return (ic, to, method) if ic < to else None
-    if np.isfinite(heel_x[max(int(ic) - 1, 0):int(np.ceil(to)) + 1]).mean() >= 0.8:
-        both = "heel" in feet and "foot_index" in feet
-        if not (both and heel_first(feet["heel"][0], feet["foot_index"][0], ic, to, leg_px=leg_px,
-                                    sigma=sigma)):
-            lock = ground_lock_ic(fill_nan(heel_x), ic, to, fps, leg_px=leg_px, sigma=sigma)
-            ic, method = (lock, "ground-lock") if lock is not None else (ic, method)
-    clean = bool(feet) and np.isfinite(leg_px) and sigma <= 0.004 * leg_px
-    if clean:
-        off = last_off_to([f for f, _ in feet.values()], ic, to, fps, leg_px=leg_px, sigma=sigma)
-        to = off if off is not None else to
-    return (ic, to, method) if ic < to else None
+    return (ic, to) if ic < to else None
 
 
 def stance_noise(stances: list[tuple[Arr, tuple[int, int]]]) -> float:

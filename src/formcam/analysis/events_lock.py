@@ -1,8 +1,10 @@
 """Initial contact as the instant the foot starts moving with the ground; toe-off as the
 instant the last part of the foot leaves its stance level.
 
-Used by :func:`formcam.analysis.events_fit.ic_to` (see :mod:`formcam.analysis.events` for
-the whole method and its measured accuracy).
+Side view only: :func:`alternatives` gives them for each foot-height stance, and
+:mod:`formcam.analysis.events_choice` uses them for a clip when the hips' free fall says
+they are the better rule (see :mod:`formcam.analysis.events` for the whole method and its
+measured accuracy).
 
 * :func:`heel_first`: a rearfoot strike. The heel lands while the toe is still off the
   ground (:data:`HEEL_FIRST_LEG`); the heel's landing is then a sharp vertical event and
@@ -151,3 +153,30 @@ def last_off_to(points: list[Arr], ic: float, to: float, fps: float, *, leg_px: 
              if hi <= h.size]
     found = [t for t in times if t is not None]
     return max(found) if found else None
+
+
+CLEAN_SIGMA_LEG = 0.004
+"""Foot keypoint noise (fraction of leg length) up to which :func:`last_off_to` is tried:
+its 2 cm step must stand clear of the noise (3 sigma)."""
+
+
+def alternatives(heel: Arr, toe: Arr | None, heel_x: Arr, ic: float, to: float, fps: float, *,
+                 leg_px: float, sigma: float) -> tuple[float | None, float | None]:
+    """Side view: the ground-lock IC (None for a heel-first landing, or where it cannot be
+    timed) and the last-off TO (None with noisy foot points) of one foot-height stance
+    ``[ic, to]`` (frames). ``heel`` / ``toe``: heights (px, y up, NaN-filled; ``toe``
+    None when not tracked), ``heel_x``: the heel's image x (px, may hold NaN); ``sigma``:
+    foot keypoint noise (px)."""
+    lock = None
+    seg = heel_x[max(int(ic) - 1, 0):int(np.ceil(to)) + 1]
+    if seg.size and np.isfinite(seg).mean() >= 0.8 and not (
+            toe is not None and heel_first(heel, toe, ic, to, leg_px=leg_px, sigma=sigma)):
+        x = heel_x.copy()
+        ok = np.isfinite(x)
+        if ok.sum() >= 2:
+            x[~ok] = np.interp(np.flatnonzero(~ok), np.flatnonzero(ok), x[ok])
+            lock = ground_lock_ic(x, ic, to, fps, leg_px=leg_px, sigma=sigma)
+    last = None
+    if np.isfinite(leg_px) and sigma <= CLEAN_SIGMA_LEG * leg_px:
+        last = last_off_to([h for h in (heel, toe) if h is not None], ic, to, fps, leg_px=leg_px, sigma=sigma)
+    return lock, last
