@@ -91,7 +91,7 @@ class Analysis:
                             "confidence": self.events.periodicity.confidence,
                             "source": self.events.periodicity.source,
                             "half_step_acf": self.events.periodicity.half_step_acf},
-            "event_timing": self.events.timing or None,
+            "event_rules": self.events.timing or None,
             "rejected_contacts": [{"side": r.side, "contact_s": r.ic_s, "toe_off_s": r.to_s,
                                    "reason": r.reason} for r in self.events.rejected],
         }
