@@ -75,7 +75,8 @@ TOLERANCES: Mapping[str, Tolerance] = MappingProxyType({
 A quantity missing here is printed as "not judged"."""
 SIDE_METRICS = ("cadence_spm", "contact_time_ms", "trunk_lean_deg", "overstride_cm", "knee_flexion_ic_deg",
                 "hip_extension_deg", "vertical_oscillation_cm", "foot_strike_angle_deg")
-REAR_METRICS = ("cadence_spm", "contact_time_ms", "pelvic_drop_deg", "lateral_trunk_lean_deg", "pelvic_sway_cm")
+REAR_METRICS = ("cadence_spm", "contact_time_ms", "pelvic_drop_deg", "lateral_trunk_lean_deg",
+                "pelvic_sway_cm")
 EVENTS = ("initial_contact", "toe_off")
 
 
