@@ -179,7 +179,7 @@ def compare(case: Case, truth: dict[str, Any], report: dict[str, Any]) -> list[R
     leg_m = float(truth["metrics"].get("leg_length_m", 0.0))
     fraction = report.get("quality", {}).get("runner_frames_fraction")
     rows = [_row(case, "runner_frames_%", 100.0, None if fraction is None else 100 * fraction, leg_m)]
-    names = SIDE_METRICS if case.view.startswith("side") else REAR_METRICS
+    names: tuple[str, ...] = SIDE_METRICS if case.view.startswith("side") else REAR_METRICS
     if not case.view.startswith("side") and case.fps < 45:  # withheld by design there (flight-coarse)
         names = tuple(n for n in names if n != "contact_time_ms")
     for name in names:
