@@ -1,0 +1,194 @@
+"""Pelvic drop and sway from image evidence of the pelvis instead of the hip keypoints.
+
+The pose model places each hip from the thigh's outline, so its hip line follows the
+swinging thigh: on the phantom it shows 0.3 deg of drop for a true 9 deg. The pose stage's
+pelvis pass (:class:`formcam.series.PelvisImage`) gives two better sources, used in this
+order of preference (``source`` in the report):
+
+* ``markers``: PSIS stickers (clinical 2D method, Dingenen 2018). Obliquity is the sticker
+  line against the horizon (camera roll removed as for the keypoints,
+  :func:`formcam.analysis.frontal.roll_deg`). Sway is that of the hip-joint level, taken one
+  inter-PSIS distance below the sticker midpoint along the pelvis's own vertical (the hip
+  joint centres sit about that far below the PSIS, Harrington et al. 2007), so the pelvis's
+  rotation does not leak into its sideways travel. Used when the pair is found in at least
+  :data:`MIN_MARKER_FRACTION` of the frames with the runner.
+* ``image``: markerless: the rotation of points tracked on the lower back and waistband,
+  summed over time; its slow drift and unknown offset are removed by subtracting a
+  Gaussian smoothing of half a stride (which passes the once-per-stride obliquity almost
+  untouched: gain 0.993), so the values are obliquity about the clip's mean. The clip value
+  averages the two feet, so a constant offset cancels anyway. Sway stays from keypoints.
+* ``keypoints``: the old hip-keypoint value, with its caveat, when neither is usable.
+
+Per step, ``pelvic_drop_keypoints_deg`` keeps the keypoint value and
+``pelvic_drop_markerless_deg`` the markerless one, so the report can show them side by side.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.ndimage import gaussian_filter1d
+
+from formcam.analysis.core import Analysis
+from formcam.analysis.frontal import frontal_step, roll_deg
+from formcam.analysis.kinematics import Kinematics
+from formcam.analysis.summary import PELVIC_DROP_CAVEAT, summarize
+from formcam.analysis.view import classify_view
+from formcam.series import PelvisImage, PoseSeries
+
+log = logging.getLogger(__name__)
+Arr = NDArray[np.float64]
+MIN_MARKER_FRACTION = 0.5
+MIN_FLOW_FRACTION = 0.6
+MAX_GAP_S = 0.1
+PELVIC = ("pelvic_drop_deg", "pelvic_sway_cm")
+
+
+def wants_pelvis_pass(series: PoseSeries, *, view: str | None) -> bool:
+    """Whether a clip is a rear or front view (forced by ``view``, else from the keypoints), the
+    views where the pelvis pass measures pelvic obliquity."""
+    if view is not None:
+        return view != "side"
+    return classify_view(series).value != "side"
+
+
+def _fill(y: Arr, max_gap: int) -> Arr:
+    """Linear interpolation over NaN runs of at most ``max_gap`` samples (longer runs stay NaN)."""
+    y = y.copy()
+    ok = np.isfinite(y)
+    if ok.sum() < 2:
+        return y
+    i = np.arange(y.size)
+    filled = np.interp(i, i[ok], y[ok])
+    run_start = None
+    for k in range(y.size + 1):
+        bad = k < y.size and not ok[k]
+        if bad and run_start is None:
+            run_start = k
+        elif not bad and run_start is not None:
+            if k - run_start <= max_gap and run_start > 0 and k < y.size:
+                y[run_start:k] = filled[run_start:k]
+            run_start = None
+    return y
+
+
+def marker_kinematics(img: PelvisImage, kin: Kinematics, fps: float) -> Kinematics:
+    """``kin`` with the obliquity and hip midpoint of the PSIS markers (short gaps bridged)."""
+    gap = max(1, round(MAX_GAP_S * fps))
+    d = np.stack([np.stack([_fill(img.dots_px[:, k, c], gap) for c in (0, 1)], -1) for k in (0, 1)], 1)
+    v = d[:, 1] - d[:, 0]  # image-left -> image-right dot
+    ang = np.degrees(np.arctan2(-v[:, 1], v[:, 0]))  # + right dot higher on screen
+    up = np.column_stack([v[:, 1], -v[:, 0]])  # normal pointing up the screen, length = separation
+    hip = 0.5 * (d[:, 0] + d[:, 1]) - up
+    return replace(kin, pelvis_obliquity_deg=kin.left_sign * ang,
+                   hip_mid_uv_px=np.column_stack([kin.forward_sign * hip[:, 0], -hip[:, 1]]))
+
+
+def flow_obliquity_deg(img: PelvisImage, *, fps: float, stride_s: float) -> Arr:
+    """``(T,)`` markerless pelvic rotation (deg, + counter-clockwise on screen) about its local
+    mean: summed frame-to-frame rotations, high-passed per stretch without gaps."""
+    gap = max(1, round(MAX_GAP_S * fps))
+    rot = _fill(img.flow_rot_deg, gap)
+    out = np.full(rot.size, np.nan)
+    sigma = max(0.5 * stride_s * fps, 1.0)
+    ok = np.isfinite(rot)
+    k = 0
+    while k < rot.size:
+        if not ok[k]:
+            k += 1
+            continue
+        end = k
+        while end < rot.size and ok[end]:
+            end += 1
+        if end - k >= 2 * stride_s * fps:
+            cum = np.cumsum(rot[k:end])
+            out[k:end] = cum - gaussian_filter1d(cum, sigma, mode="nearest")
+        k = end
+    return out
+
+
+def _stride_end(contacts: tuple[Any, ...], k: int, stride_s: float) -> float | None:
+    c = contacts[k]
+    for n in contacts[k + 1:]:
+        if n.side == c.side:
+            return float(n.ic_s) if n.ic_s - c.ic_s <= 1.5 * stride_s else None
+    return None
+
+
+def _steps_from(kin: Kinematics, analysis: Analysis, roll: float) -> list[dict[str, Any]]:
+    ev, out = analysis.events, []
+    for k in range(len(ev.contacts)):
+        out.append(frontal_step(kin, ev.contacts, k, px_per_cm=analysis.scale.px_per_cm,
+                                stride_end_s=_stride_end(ev.contacts, k, ev.stride_period_s), roll=roll))
+    return out
+
+
+def choose_source(img: PelvisImage | None, present: NDArray[np.bool_]) -> str:
+    """``markers``, ``image`` or ``keypoints`` (see the module doc); ``present``: frames with the runner."""
+    if img is None or img.n_frames != present.size or not present.any():
+        return "keypoints"
+    dots: NDArray[np.bool_] = np.asarray(np.isfinite(img.dots_px).all(axis=(1, 2)), dtype=bool)
+    if img.markers != "off" and dots[present].mean() >= MIN_MARKER_FRACTION:
+        return "markers"
+    if np.isfinite(img.flow_rot_deg)[present].mean() >= MIN_FLOW_FRACTION:
+        return "image"
+    return "keypoints"
+
+
+def with_pelvis_image(analysis: Analysis, img: PelvisImage | None) -> Analysis:
+    """``analysis`` with pelvic drop (and, with markers, sway) from the image (see the module doc)."""
+    if analysis.view.view.value == "side" or not analysis.steps:
+        return analysis
+    kin, fps = analysis.kinematics, float(analysis.series.fps)
+    present = np.asarray(analysis.series.present(min_score=0.3, trunk=False), dtype=bool)
+    source = choose_source(img, present)
+    steps = [dict(s) for s in analysis.steps]
+    for s in steps:
+        s["pelvic_drop_keypoints_deg"] = s.get("pelvic_drop_deg")
+    stride = analysis.events.stride_period_s
+    if img is not None and img.n_frames == present.size:
+        rot = flow_obliquity_deg(img, fps=fps, stride_s=stride)
+        flow = replace(kin, pelvis_obliquity_deg=kin.left_sign * rot)
+        for s, v in zip(steps, _steps_from(flow, analysis, 0.0), strict=True):
+            s["pelvic_drop_markerless_deg"] = v["pelvic_drop_deg"]
+            if source == "image":
+                s.update(pelvic_drop_deg=v["pelvic_drop_deg"], pelvic_drop_peak_deg=v["pelvic_drop_peak_deg"])
+    if source == "markers" and img is not None:
+        marked = marker_kinematics(img, kin, fps)
+        for s, v in zip(steps, _steps_from(marked, analysis, roll_deg(kin, stride)), strict=True):
+            s.update(v)
+    metrics = dict(analysis.metrics)
+    fresh = summarize(steps, analysis.events, view=analysis.view.view.value)
+    for name in PELVIC:
+        changed = (name == "pelvic_drop_deg" and source != "keypoints") or source == "markers"
+        keep = not changed or not metrics.get(name, {}).get("available", True)
+        entry = dict(metrics[name]) if keep else dict(fresh[name])
+        entry["source"] = source if changed else "keypoints"
+        metrics[name] = entry
+    warnings = _warnings(list(analysis.warnings), source, img)
+    log.info("pelvic drop source: %s", source)
+    return replace(analysis, steps=tuple(steps), metrics=metrics, warnings=tuple(warnings))
+
+
+SOURCE_NOTES = {
+    "markers": "pelvic drop and sway are measured from the PSIS markers (stickers) on the lower back",
+    "image": ("pelvic drop is measured markerless, from points tracked on the waistband and lower back "
+              "(the hip keypoints follow the thighs); PSIS stickers make it more precise"),
+}
+
+
+def _warnings(warnings: list[str], source: str, img: PelvisImage | None) -> list[str]:
+    if source != "keypoints":
+        warnings = [w for w in warnings if w != PELVIC_DROP_CAVEAT]
+        warnings.append(SOURCE_NOTES[source])
+    if img is not None and img.markers.startswith("pelvis") and source != "markers":
+        warnings.append("PSIS markers were asked for but not found in enough frames (two high-contrast dots, "
+                        "1.5-3 cm, on the lower back between the hips): pelvic drop is "
+                        + ("markerless" if source == "image" else "from the hip keypoints"))
+    if img is not None and "heels" in img.markers:
+        warnings.append("heel markers are not used yet: contact and rearfoot angle come from the keypoints")
+    return warnings
