@@ -7,7 +7,8 @@ order of preference (``source`` in the report):
 
 * ``markers``: PSIS stickers (clinical 2D method, Dingenen 2018). Obliquity is the sticker
   line against the horizon (camera roll removed as for the keypoints,
-  :func:`formcam.analysis.frontal.roll_deg`). Sway is that of the hip-joint level, taken one
+  :func:`formcam.analysis.frontal.roll_deg`, but from the bounce of the markers' midpoint:
+  :func:`marker_roll_deg`). Sway is that of the hip-joint level, taken one
   inter-PSIS distance below the sticker midpoint along the pelvis's own vertical (the hip
   joint centres sit about that far below the PSIS, Harrington et al. 2007), so the pelvis's
   rotation does not leak into its sideways travel. Used when the pair is found in at least
@@ -36,6 +37,7 @@ from scipy.ndimage import gaussian_filter1d
 from formcam.analysis.core import Analysis
 from formcam.analysis.frontal import frontal_step, roll_deg
 from formcam.analysis.kinematics import Kinematics
+from formcam.analysis.plausibility import check_summary
 from formcam.analysis.summary import PELVIC_DROP_CAVEAT, summarize
 from formcam.analysis.view import classify_view
 from formcam.series import PelvisImage, PoseSeries
@@ -88,6 +90,16 @@ def marker_kinematics(img: PelvisImage, kin: Kinematics, fps: float) -> Kinemati
                    hip_mid_uv_px=np.column_stack([kin.forward_sign * hip[:, 0], -hip[:, 1]]))
 
 
+def marker_roll_deg(img: PelvisImage, kin: Kinematics, fps: float, stride_s: float) -> float:
+    """Camera roll (deg) from the bounce axis of the PSIS markers' midpoint
+    (:func:`formcam.analysis.frontal.roll_deg`); the markers ride on the pelvis, whose bounce is
+    vertical, while the hip keypoints' path is bent by the swinging thighs."""
+    gap = max(1, round(MAX_GAP_S * fps))
+    mid = np.column_stack([_fill(0.5 * (img.dots_px[:, 0, c] + img.dots_px[:, 1, c]), gap) for c in (0, 1)])
+    return roll_deg(replace(kin, hip_mid_uv_px=np.column_stack([kin.forward_sign * mid[:, 0], -mid[:, 1]])),
+                    stride_s)
+
+
 def flow_obliquity_deg(img: PelvisImage, *, fps: float, stride_s: float) -> Arr:
     """``(T,)`` markerless pelvic rotation (deg, + counter-clockwise on screen) about its local
     mean: summed frame-to-frame rotations, high-passed per stretch without gaps."""
@@ -134,9 +146,23 @@ def choose_source(img: PelvisImage | None, present: NDArray[np.bool_]) -> str:
     dots: NDArray[np.bool_] = np.asarray(np.isfinite(img.dots_px).all(axis=(1, 2)), dtype=bool)
     if img.markers != "off" and dots[present].mean() >= MIN_MARKER_FRACTION:
         return "markers"
-    if np.isfinite(img.flow_rot_deg)[present].mean() >= MIN_FLOW_FRACTION:
-        return "image"
-    return "keypoints"
+    return "image" if markerless_method(img, present) is not None else "keypoints"
+
+
+def markerless_method(img: PelvisImage | None, present: NDArray[np.bool_]) -> str | None:
+    """``flow`` when the lower back's texture was tracked in at least :data:`MIN_FLOW_FRACTION`
+    of the frames with the runner, else None (a plain shirt over the pelvis has nothing to track)."""
+    if img is None or img.n_frames != present.size or not present.any():
+        return None
+    return "flow" if np.isfinite(img.flow_rot_deg)[present].mean() >= MIN_FLOW_FRACTION else None
+
+
+def markerless_kinematics(img: PelvisImage, kin: Kinematics, *, method: str, fps: float,
+                          stride_s: float) -> tuple[Kinematics, float]:
+    """``kin`` with the markerless obliquity of ``method``, and the camera roll to remove (none:
+    the tracked rotation is relative, its offset removed with the drift)."""
+    rot = flow_obliquity_deg(img, fps=fps, stride_s=stride_s)
+    return replace(kin, pelvis_obliquity_deg=kin.left_sign * rot), 0.0
 
 
 def with_pelvis_image(analysis: Analysis, img: PelvisImage | None) -> Analysis:
@@ -150,45 +176,56 @@ def with_pelvis_image(analysis: Analysis, img: PelvisImage | None) -> Analysis:
     for s in steps:
         s["pelvic_drop_keypoints_deg"] = s.get("pelvic_drop_deg")
     stride = analysis.events.stride_period_s
-    if img is not None and img.n_frames == present.size:
-        rot = flow_obliquity_deg(img, fps=fps, stride_s=stride)
-        flow = replace(kin, pelvis_obliquity_deg=kin.left_sign * rot)
-        for s, v in zip(steps, _steps_from(flow, analysis, 0.0), strict=True):
+    method = markerless_method(img, present)
+    if img is not None and method is not None:
+        free, roll = markerless_kinematics(img, kin, method=method, fps=fps, stride_s=stride)
+        for s, v in zip(steps, _steps_from(free, analysis, roll), strict=True):
             s["pelvic_drop_markerless_deg"] = v["pelvic_drop_deg"]
             if source == "image":
                 s.update(pelvic_drop_deg=v["pelvic_drop_deg"], pelvic_drop_peak_deg=v["pelvic_drop_peak_deg"])
     if source == "markers" and img is not None:
         marked = marker_kinematics(img, kin, fps)
-        for s, v in zip(steps, _steps_from(marked, analysis, roll_deg(kin, stride)), strict=True):
+        for s, v in zip(steps, _steps_from(marked, analysis, marker_roll_deg(img, kin, fps, stride)),
+                        strict=True):
             s.update(v)
     metrics = dict(analysis.metrics)
     fresh = summarize(steps, analysis.events, view=analysis.view.view.value)
+    changed = [n for n in PELVIC if (n == "pelvic_drop_deg" and source != "keypoints") or source == "markers"]
+    redone = {n: dict(fresh[n]) for n in changed}
+    notes = check_summary(redone, analysis.events, setting=analysis.view.setting.value)  # plausibility again
     for name in PELVIC:
-        changed = (name == "pelvic_drop_deg" and source != "keypoints") or source == "markers"
-        keep = not changed or not metrics.get(name, {}).get("available", True)
-        entry = dict(metrics[name]) if keep else dict(fresh[name])
-        entry["source"] = source if changed else "keypoints"
+        entry = redone.get(name) or dict(metrics[name])
+        entry["source"] = source if name in changed else "keypoints"
+        if entry["source"] == "image":
+            entry["method"] = method
         metrics[name] = entry
-    warnings = _warnings(list(analysis.warnings), source, img)
+    old = [w for w in analysis.warnings if not any(w.startswith(f"{n} withheld") for n in changed)]
+    label = source if source != "image" else f"image-{method}"
+    warnings = _warnings(old + notes, label, img)
     log.info("pelvic drop source: %s", source)
     return replace(analysis, steps=tuple(steps), metrics=metrics, warnings=tuple(warnings))
 
 
 SOURCE_NOTES = {
     "markers": "pelvic drop and sway are measured from the PSIS markers (stickers) on the lower back",
-    "image": ("pelvic drop is measured markerless, from points tracked on the waistband and lower back "
-              "(the hip keypoints follow the thighs); PSIS stickers make it more precise"),
+    "image-flow": ("pelvic drop is measured markerless, from points tracked on the waistband and lower back "
+                   "(the hip keypoints follow the thighs); PSIS stickers make it more precise"),
+    "keypoints": ("markerless pelvic drop was not possible: the clothing between the hips and the waist "
+                  "showed too little texture to track (e.g. a plain, loose shirt over it); for a measured "
+                  "pelvic drop put two PSIS stickers on, or wear patterned shorts with the shirt tucked in"),
 }
 
 
 def _warnings(warnings: list[str], source: str, img: PelvisImage | None) -> list[str]:
-    if source != "keypoints":
+    if source.startswith(("markers", "image")):
         warnings = [w for w in warnings if w != PELVIC_DROP_CAVEAT]
         warnings.append(SOURCE_NOTES[source])
+    elif img is not None:  # the pass ran but found nothing usable: say why the caveat stays
+        warnings.append(SOURCE_NOTES["keypoints"])
     if img is not None and img.markers.startswith("pelvis") and source != "markers":
         warnings.append("PSIS markers were asked for but not found in enough frames (two high-contrast dots, "
                         "1.5-3 cm, on the lower back between the hips): pelvic drop is "
-                        + ("markerless" if source == "image" else "from the hip keypoints"))
+                        + ("markerless" if source.startswith("image") else "from the hip keypoints"))
     if img is not None and "heels" in img.markers:
         warnings.append("heel markers are not used yet: contact and rearfoot angle come from the keypoints")
     return warnings

@@ -118,3 +118,5 @@ def _inside(points: FloatArray, quad: FloatArray) -> NDArray[np.bool_]:
     contour = quad.astype(np.float32).reshape(-1, 1, 2)
     return np.array([cv2.pointPolygonTest(contour, (float(x), float(y)), False) >= 0 for x, y in points],
                     dtype=bool)
+
+

@@ -1,0 +1,104 @@
+"""Issue 19, analysis stage: pelvic drop and sway from PSIS markers or the markerless rotation,
+checked on the phantom's exact pelvis (no rendering: the image evidence is made from the truth)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcam.analysis import analyze_series, with_pelvis_image
+from formcam.analysis.pelvis_image import choose_source, flow_obliquity_deg
+from formcam.analysis.summary import PELVIC_DROP_CAVEAT
+from formcam.phantom import PhantomClip, PhantomParams
+from formcam.series import PelvisImage, load_keypoints
+
+
+def _truth(tmp_path: Path, drop: float, fps: float = 60.0) -> tuple[object, dict[str, np.ndarray]]:
+    clip = PhantomClip(PhantomParams(pelvic_drop_deg=drop), view="rear", fps=fps, duration_s=6.0,
+                       width=540, height=960)
+    npz = tmp_path / "t.npz"
+    clip.save_truth(tmp_path / "t.json", npz)
+    with np.load(npz) as d:
+        arrays = {k: d[k] for k in ("psis_xy", "pelvic_obliquity_deg")}
+    return load_keypoints(npz), arrays
+
+
+def _image(arrays: dict[str, np.ndarray], *, markers: str, with_dots: bool) -> PelvisImage:
+    obliq = arrays["pelvic_obliquity_deg"]
+    rot = np.concatenate([[np.nan], np.diff(-obliq)])  # rear view: left hip up = clockwise on screen
+    dots = arrays["psis_xy"] if with_dots else np.full_like(arrays["psis_xy"], np.nan)
+    return PelvisImage(dots_px=dots.copy(), flow_rot_deg=rot + 10.0 / len(rot),  # plus a slow drift
+                       flow_points=np.full(len(rot), 30), markers=markers)
+
+
+@pytest.mark.parametrize("drop", [5.0, 9.0])
+def test_markers_give_the_true_drop_and_sway(tmp_path: Path, drop: float) -> None:
+    series, arrays = _truth(tmp_path, drop)
+    base = analyze_series(series, height_cm=175)
+    result = with_pelvis_image(base, _image(arrays, markers="pelvis", with_dots=True))
+    m = result.metrics
+    assert m["pelvic_drop_deg"]["source"] == "markers"
+    assert m["pelvic_drop_deg"]["value"] == pytest.approx(drop, abs=0.3)
+    assert m["pelvic_sway_cm"]["source"] == "markers"
+    assert m["pelvic_sway_cm"]["value"] == pytest.approx(3.0, abs=0.5)
+    assert PELVIC_DROP_CAVEAT not in result.warnings
+    step = result.steps[2]
+    assert {"pelvic_drop_keypoints_deg", "pelvic_drop_markerless_deg"} <= step.keys()
+
+
+def test_markerless_when_no_markers(tmp_path: Path) -> None:
+    series, arrays = _truth(tmp_path, 9.0)
+    base = analyze_series(series, height_cm=175)
+    result = with_pelvis_image(base, _image(arrays, markers="pelvis", with_dots=False))
+    m = result.metrics
+    assert m["pelvic_drop_deg"]["source"] == "image"
+    assert m["pelvic_drop_deg"]["value"] == pytest.approx(9.0, abs=0.5)
+    assert m["pelvic_sway_cm"]["source"] == "keypoints"
+    assert any("markers were asked for but not found" in w for w in result.warnings)
+
+
+def test_no_image_keeps_the_keypoint_value_and_caveat(tmp_path: Path) -> None:
+    series, _ = _truth(tmp_path, 5.0)
+    base = analyze_series(series, height_cm=175)
+    result = with_pelvis_image(base, None)
+    assert result.metrics["pelvic_drop_deg"]["source"] == "keypoints"
+    assert result.metrics["pelvic_drop_deg"]["value"] == base.metrics["pelvic_drop_deg"]["value"]
+    assert PELVIC_DROP_CAVEAT in result.warnings
+
+
+def test_flow_obliquity_removes_drift_and_offset() -> None:
+    fps, stride = 60.0, 0.7
+    t = np.arange(600) / fps
+    true = 6.0 * np.sin(2 * np.pi * t / stride)
+    rot = np.concatenate([[np.nan], np.diff(true)]) + 0.01  # 0.6 deg/s drift
+    img = PelvisImage(np.full((600, 2, 2), np.nan), rot, np.full(600, 30))
+    got = flow_obliquity_deg(img, fps=fps, stride_s=stride)
+    inner = slice(60, 540)
+    np.testing.assert_allclose(got[inner], true[inner], atol=0.15)
+
+
+def test_flow_obliquity_breaks_at_long_gaps() -> None:
+    rot = np.full(400, 0.1)
+    rot[200:230] = np.nan  # 0.5 s without tracking: the stretches are not joined
+    img = PelvisImage(np.full((400, 2, 2), np.nan), rot, np.full(400, 30))
+    got = flow_obliquity_deg(img, fps=60.0, stride_s=0.7)
+    assert np.isnan(got[200:230]).all() and np.isfinite(got[:200]).all()
+
+
+def test_choose_source() -> None:
+    n = 100
+    present = np.ones(n, bool)
+    dots = np.zeros((n, 2, 2))
+    rot = np.zeros(n)
+    img = PelvisImage(dots, rot, np.full(n, 30), markers="auto")
+    assert choose_source(img, present) == "markers"
+    assert choose_source(dataclasses.replace(img, markers="off"), present) == "image"
+    few = dots.copy()
+    few[: int(0.6 * n)] = np.nan
+    assert choose_source(dataclasses.replace(img, dots_px=few), present) == "image"
+    none = dataclasses.replace(img, dots_px=few, flow_rot_deg=np.full(n, np.nan))
+    assert choose_source(none, present) == "keypoints"
+    assert choose_source(None, present) == "keypoints"
