@@ -21,7 +21,9 @@ clothes, a face) so that MediaPipe's BlazePose detects it, and
   ``height``, ``fps``) that ``formcam analyze --keypoints`` can replay, plus
   ``depth_m (T, 33)`` camera depths, ``pelvic_obliquity_deg (T,)`` the true frontal pelvic
   obliquity (+ = left hip higher), ``psis_xy (T, 2, 2)`` the projected left and right PSIS
-  (sticker centres, pixels; drawn only with ``stickers=("psis",)``) and ``xyz_m (T, J, 3)`` world joints with
+  (sticker centres, pixels; drawn only with ``stickers=("psis",)``), ``asis_psis_xy (T, 2, 2, 2)``
+  the left and right sides' ASIS and PSIS side stickers (``asis_psis``), ``pelvic_tilt_deg (T,)``
+  the true sagittal pelvic tilt (+ anterior) and ``xyz_m (T, J, 3)`` world joints with
   their names in ``joints_3d``.
 """
 
@@ -37,7 +39,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcam.phantom.camera import VIEWS, CameraRig, make_rig
-from formcam.phantom.clothing import CLOTHING, STICKERS, PelvisClothing, psis_world, true_obliquity_deg
+from formcam.phantom.clothing import (
+    CLOTHING,
+    STICKERS,
+    PelvisClothing,
+    asis_psis_world,
+    psis_world,
+    true_obliquity_deg,
+)
 from formcam.phantom.gait import PhantomParams
 from formcam.phantom.params import STRIKE_ANGLES_DEG
 from formcam.phantom.render import draw_runner
@@ -230,6 +239,7 @@ class PhantomClip:
         record = self.truth()
         Path(json_path).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
         xy, depth = self.keypoints()
+        h_m = self.params.height_cm / 100
         with open(npz_path, "wb") as fh:
             np.savez_compressed(
                 fh,
@@ -243,6 +253,9 @@ class PhantomClip:
                 depth_m=depth,
                 pelvic_obliquity_deg=true_obliquity_deg(self.pose),
                 psis_xy=self.rig.project(psis_world(self.pose, self.params.height_cm / 100), self.t_s)[0],
+                asis_psis_xy=np.stack([self.rig.project(asis_psis_world(self.pose, h_m, side), self.t_s)[0]
+                                       for side in ("left", "right")], axis=1),
+                pelvic_tilt_deg=np.degrees(self.runner.pelvic_tilt_rad(self.t_s)),
                 xyz_m=self.pose.joints,
                 joints_3d=np.array(JOINTS, dtype=str),
                 meta_json=np.array(

@@ -40,6 +40,8 @@ _PARAM_HELP: dict[str, tuple[str, str]] = {
     "step_width_cm": ("--step-width-cm", "sideways distance between the feet, cm"),
     "height_cm": ("--height-cm", "runner's height, cm"),
     "first_contact_s": ("--first-contact-s", "time of a right-foot initial contact, s"),
+    "pelvic_tilt_deg": ("--pelvic-tilt-deg", "mean anterior pelvic tilt (ASIS below PSIS), degrees"),
+    "pelvic_tilt_range_deg": ("--pelvic-tilt-range-deg", "peak-to-peak pelvic tilt per step, degrees"),
 }
 
 

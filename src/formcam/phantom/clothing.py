@@ -10,9 +10,12 @@ printed pattern of small spots on the seat of the shorts; with it the shirt is t
 (:func:`formcam.phantom.render.body_groups`) so the waistband shows. Stickers
 (:data:`STICKERS`): ``psis`` puts a 2.1 cm white dot over each posterior superior iliac
 spine, ``heels`` an orange dot on each shoe's heel counter (clinical 2D running analysis,
-Dingenen 2018). Positions are fractions of stature ``h``; the PSIS sit 0.026 h either side of
-the midline (9.1 cm apart on a 175 cm runner) and 0.05 h above the hip-joint line, about one
-inter-PSIS distance, as the hip-joint-centre regressions of Harrington et al. (2007) place them.
+Dingenen 2018), ``asis_psis`` a white dot over each anterior and posterior superior iliac spine,
+facing sideways, for a side camera (sagittal pelvic tilt: the PSIS -> ASIS line, level at zero
+tilt, 0.097 h apart front to back). Positions are fractions of stature ``h``; the PSIS sit
+0.026 h either side of the midline (9.1 cm apart on a 175 cm runner) and 0.05 h above
+the hip-joint line, about one inter-PSIS distance, as the hip-joint-centre regressions of
+Harrington et al. (2007) place them.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from formcam.phantom.volumes import Flat, Part, disc, visible
 
 FloatArray = NDArray[np.float64]
 CLOTHING: tuple[str, ...] = ("plain", "textured")
-STICKERS: tuple[str, ...] = ("psis", "heels")
+STICKERS: tuple[str, ...] = ("psis", "heels", "asis_psis")
 PSIS_LATERAL_H = 0.026
 PSIS_UP_H = 0.05
 STICKER_RADIUS_H = 0.006
@@ -39,9 +42,11 @@ STICKER_HEEL: RGB = (255, 110, 0)
 _WAISTBAND: RGB = (18, 20, 26)
 
 
-def pelvis_axes(joints: FloatArray) -> tuple[FloatArray, FloatArray]:
+def pelvis_axes(joints: FloatArray,
+                tilt_rad: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
     """Origin ``(..., 3)`` and axes ``(..., 3, 3)`` (rows: forward, lateral, up) of the pelvis
-    from joints ``(..., J, 3)``."""
+    from joints ``(..., J, 3)``, turned by the sagittal tilt ``tilt_rad`` ``(...)`` (+ anterior:
+    the top of the pelvis forward) about the lateral axis."""
     lh, rh = joints[..., _J["left_hip"], :], joints[..., _J["right_hip"], :]
     lateral = (lh - rh) / np.linalg.norm(lh - rh, axis=-1, keepdims=True)
     fwd = np.zeros_like(lateral)
@@ -49,6 +54,9 @@ def pelvis_axes(joints: FloatArray) -> tuple[FloatArray, FloatArray]:
     fwd = fwd - np.sum(fwd * lateral, axis=-1, keepdims=True) * lateral
     fwd = fwd / np.linalg.norm(fwd, axis=-1, keepdims=True)
     up = np.cross(fwd, lateral)
+    if tilt_rad is not None:
+        c, s = np.cos(tilt_rad)[..., None], np.sin(tilt_rad)[..., None]
+        fwd, up = c * fwd - s * up, c * up + s * fwd
     return 0.5 * (lh + rh), np.stack([fwd, lateral, up], axis=-2)
 
 
@@ -65,9 +73,25 @@ def to_world(local_h: FloatArray, origin: FloatArray, axes: FloatArray, height_m
     return np.asarray(origin + height_m * local_h @ axes, dtype=np.float64)
 
 
+ASIS_FRONT_H, ASIS_LATERAL_H = 0.035, 0.055
+
+
+def side_local(side: str) -> FloatArray:
+    """``(2, 3)`` pelvis-frame points (fractions of stature) of ``side``'s ASIS and PSIS stickers."""
+    s = 1.0 if side == "left" else -1.0
+    psis = on_back(np.array([s * PSIS_LATERAL_H]), np.array([PSIS_UP_H]))[0]
+    return np.stack([np.array([ASIS_FRONT_H, s * ASIS_LATERAL_H, PSIS_UP_H]), psis])
+
+
+def asis_psis_world(pose: RunnerPose, height_m: float, side: str) -> FloatArray:
+    """``(T, 2, 3)`` world positions (metres) of ``side``'s ASIS and PSIS sticker centres."""
+    origin, axes = pelvis_axes(pose.joints, pose.pelvic_tilt)
+    return np.asarray(origin[:, None, :] + height_m * np.einsum("nk,tkj->tnj", side_local(side), axes))
+
+
 def psis_world(pose: RunnerPose, height_m: float) -> FloatArray:
     """``(T, 2, 3)`` world positions (metres) of the left and right PSIS sticker centres."""
-    origin, axes = pelvis_axes(pose.joints)
+    origin, axes = pelvis_axes(pose.joints, pose.pelvic_tilt)
     local = on_back(np.array([PSIS_LATERAL_H, -PSIS_LATERAL_H]), np.full(2, PSIS_UP_H))
     return np.asarray(origin[:, None, :] + height_m * np.einsum("nk,tkj->tnj", local, axes))
 
@@ -104,9 +128,11 @@ class PelvisClothing:
 
     def parts(self, pose: RunnerPose, i: int, cam: Camera) -> list[Part]:
         """The details visible at frame ``i`` (empty when the back of the pelvis faces away)."""
-        origin, axes = pelvis_axes(pose.joints[i])
+        origin, axes = pelvis_axes(pose.joints[i], None if pose.pelvic_tilt is None else pose.pelvic_tilt[i])
         fwd, up = axes[0], axes[2]
         out: list[Part] = []
+        if "asis_psis" in self.stickers:
+            out += self._side(pose, i, cam, axes)
         if visible(origin - 0.06 * self.h * fwd, -fwd, cam, min_cos=0.3):
             if self.textured:
                 out += self._waistband(origin, axes) + self._spots(origin, axes, -fwd, up)
@@ -114,6 +140,17 @@ class PelvisClothing:
                 for c in psis_world(_one(pose, i), self.h)[0]:
                     out.append(Flat(STICKER_WHITE, points=disc(c, -fwd, up, STICKER_RADIUS_H * self.h,
                                                              STICKER_RADIUS_H * self.h)))
+        return out
+
+    def _side(self, pose: RunnerPose, i: int, cam: Camera, axes: FloatArray) -> list[Part]:
+        out: list[Part] = []
+        r = STICKER_RADIUS_H * self.h
+        for side, s in (("left", 1.0), ("right", -1.0)):
+            pts = asis_psis_world(_one(pose, i), self.h, side)[0]
+            for c, f in zip(pts, (0.5, -0.5), strict=True):
+                normal = f * axes[0] + s * axes[1]
+                if visible(c, normal, cam, min_cos=0.2):
+                    out.append(Flat(STICKER_WHITE, points=disc(c, normal, axes[2], r, r)))
         return out
 
     def _waistband(self, origin: FloatArray, axes: FloatArray) -> list[Part]:
@@ -149,5 +186,6 @@ class PelvisClothing:
 
 
 def _one(pose: RunnerPose, i: int) -> RunnerPose:
+    tilt = None if pose.pelvic_tilt is None else pose.pelvic_tilt[i:i + 1]
     return RunnerPose(t_s=pose.t_s[i:i + 1], joints=pose.joints[i:i + 1], head_axes=pose.head_axes[i:i + 1],
-                      trunk_up=pose.trunk_up[i:i + 1], stance=pose.stance[i:i + 1])
+                      trunk_up=pose.trunk_up[i:i + 1], stance=pose.stance[i:i + 1], pelvic_tilt=tilt)
