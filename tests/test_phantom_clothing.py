@@ -42,15 +42,18 @@ def test_stickers_and_clothing_change_only_the_pelvis_region() -> None:
 
 def test_side_stickers_show_the_true_sagittal_tilt(tmp_path: Path) -> None:
     clip = PhantomClip(PhantomParams(pelvic_tilt_deg=20.0, pelvic_tilt_range_deg=6.0),
-                       view="side_right", fps=60, duration_s=1.0, width=960, height=540, stickers=("asis_psis",))
+                       view="side_right", fps=60, duration_s=1.0, width=960, height=540,
+                       stickers=("asis_psis",))
     a = _arrays(clip, tmp_path)
     assert np.ptp(a["pelvic_tilt_deg"]) == pytest.approx(6.0, abs=0.1)
     for side in (0, 1):
         asis, psis = a["asis_psis_xy"][:, side, 0], a["asis_psis_xy"][:, side, 1]
-        tilt = np.degrees(np.arctan2(asis[:, 1] - psis[:, 1], asis[:, 0] - psis[:, 0]))  # runner faces right
+        # the runner faces image-right: + when the ASIS is lower
+        tilt = np.degrees(np.arctan2(asis[:, 1] - psis[:, 1], asis[:, 0] - psis[:, 0]))
         # perspective: the ASIS sits 5 cm further out than the PSIS, so the 2D line differs from
-        # the 3D tilt by up to 1.5 deg on this camera (the near side looks steeper)
-        np.testing.assert_allclose(tilt, a["pelvic_tilt_deg"], atol=1.6)
+        # the 3D tilt by up to 1.8 deg on this camera (one side steeper, the other flatter)
+        np.testing.assert_allclose(tilt, a["pelvic_tilt_deg"], atol=2.0)
+        assert np.ptp(tilt) == pytest.approx(6.0, abs=1.2)  # 2D: 5.4-7.0 deg for 6
 
 
 def test_unknown_clothing_or_sticker_is_refused() -> None:
