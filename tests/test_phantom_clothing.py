@@ -53,7 +53,7 @@ def test_side_stickers_show_the_true_sagittal_tilt(tmp_path: Path) -> None:
         # perspective: the ASIS sits 5 cm further out than the PSIS, so the 2D line differs from
         # the 3D tilt by up to 1.8 deg on this camera (one side steeper, the other flatter)
         np.testing.assert_allclose(tilt, a["pelvic_tilt_deg"], atol=2.0)
-        assert np.ptp(tilt) == pytest.approx(6.0, abs=1.2)  # 2D: 5.4-7.0 deg for 6
+        assert np.ptp(tilt) == pytest.approx(6.0, abs=2.0)  # 2D: 5.4-7.8 deg for 6 (near, far side)
 
 
 def test_unknown_clothing_or_sticker_is_refused() -> None:
