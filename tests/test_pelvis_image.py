@@ -102,3 +102,15 @@ def test_choose_source() -> None:
     none = dataclasses.replace(img, dots_px=few, flow_rot_deg=np.full(n, np.nan))
     assert choose_source(none, present) == "keypoints"
     assert choose_source(None, present) == "keypoints"
+
+
+def test_markerless_needs_enough_texture() -> None:
+    """A plain shirt gives a rotation from a few outline points only: not used."""
+    n = 100
+    present = np.ones(n, bool)
+    img = PelvisImage(np.full((n, 2, 2), np.nan), np.zeros(n), np.full(n, 30), markers="auto")
+    assert choose_source(img, present) == "image"
+    assert choose_source(dataclasses.replace(img, flow_points=np.full(n, 15)), present) == "keypoints"
+    patchy = np.zeros(n)
+    patchy[::5] = np.nan  # measured in 80 % of frames
+    assert choose_source(dataclasses.replace(img, flow_rot_deg=patchy), present) == "keypoints"
