@@ -4,6 +4,7 @@ synthetic images with known answers."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -156,3 +157,18 @@ def test_parse_markers() -> None:
     assert parse_markers("OFF") == "off"
     with pytest.raises(ConfigError, match="expected one of"):
         parse_markers("hips")
+
+
+def test_markers_setting_in_formcam_toml(tmp_path: Path) -> None:
+    from formcam.batch.discover import read_config
+    from formcam.options import AnalyzeOptions
+
+    good = tmp_path / "formcam.toml"
+    good.write_text('markers = "pelvis"\n')
+    assert read_config(good)["markers"] == "pelvis"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('markers = "knees"\n')
+    with pytest.raises(ConfigError, match="markers"):
+        read_config(bad)
+    assert AnalyzeOptions(markers="heels,pelvis").markers == "pelvis,heels"
+    assert AnalyzeOptions().pose_settings()["markers"] == "auto"
