@@ -114,3 +114,12 @@ def test_markerless_needs_enough_texture() -> None:
     patchy = np.zeros(n)
     patchy[::5] = np.nan  # measured in 80 % of frames
     assert choose_source(dataclasses.replace(img, flow_rot_deg=patchy), present) == "keypoints"
+
+
+def test_one_sticker_only_warns_and_falls_back(tmp_path: Path) -> None:
+    series, arrays = _truth(tmp_path, 9.0)
+    img = _image(arrays, markers="auto", with_dots=True)
+    img.dots_px[:, 1] = np.nan  # the image-right sticker never found
+    result = with_pelvis_image(analyze_series(series, height_cm=175), img)
+    assert result.metrics["pelvic_drop_deg"]["source"] == "image"
+    assert any("only one of the two PSIS stickers" in w for w in result.warnings)

@@ -225,13 +225,22 @@ SOURCE_NOTES = {
 }
 
 
+def _one_dot_share(img: PelvisImage) -> float:
+    """Share of frames where exactly one of the two PSIS dots was found."""
+    found = np.isfinite(img.dots_px).all(axis=2).sum(axis=1)
+    return float(np.mean(found == 1)) if found.size else 0.0
+
+
 def _warnings(warnings: list[str], source: str, img: PelvisImage | None) -> list[str]:
     if source.startswith(("markers", "image")):
         warnings = [w for w in warnings if w != PELVIC_DROP_CAVEAT]
         warnings.append(SOURCE_NOTES[source])
     elif img is not None:  # the pass ran but found nothing usable: say why the caveat stays
         warnings.append(SOURCE_NOTES["keypoints"])
-    if img is not None and img.markers.startswith("pelvis") and source != "markers":
+    if img is not None and source != "markers" and _one_dot_share(img) >= 0.3:
+        warnings.append("only one of the two PSIS stickers was found in most frames (the other hidden, too "
+                        "small or too faint): pelvic drop is not taken from the stickers")
+    elif img is not None and img.markers.startswith("pelvis") and source != "markers":
         warnings.append("PSIS markers were asked for but not found in enough frames (two high-contrast dots, "
                         "1.5-3 cm, on the lower back between the hips): pelvic drop is "
                         + ("markerless" if source.startswith("image") else "from the hip keypoints"))
