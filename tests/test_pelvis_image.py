@@ -123,3 +123,33 @@ def test_one_sticker_only_warns_and_falls_back(tmp_path: Path) -> None:
     result = with_pelvis_image(analyze_series(series, height_cm=175), img)
     assert result.metrics["pelvic_drop_deg"]["source"] == "image"
     assert any("only one of the two PSIS stickers" in w for w in result.warnings)
+
+
+def test_per_step_plot_by_source() -> None:
+    from formcam.report.pelvis_plot import pelvic_drop_steps_png
+
+    steps = [{"side": "left" if k % 2 else "right", "contact_s": 0.35 * k, "pelvic_drop_deg": 8.0 + 0.1 * k,
+              "pelvic_drop_keypoints_deg": 0.5, "pelvic_drop_markerless_deg": 7.5} for k in range(10)]
+    report = {"steps": steps, "metrics": {"pelvic_drop_deg": {"source": "markers"}}}
+    png = pelvic_drop_steps_png(report)
+    assert png is not None and png.startswith(b"\x89PNG")
+    plain = [{k: v for k, v in s.items() if not k.startswith("pelvic_drop_k")} for s in steps]
+    assert pelvic_drop_steps_png({"steps": plain, "metrics": {}}) is None  # side view or old report
+
+
+@pytest.mark.slow
+def test_pipeline_with_stickers_through_the_pose_model(tmp_path: Path) -> None:
+    """A short rear phantom with PSIS stickers through MediaPipe: drop from the markers."""
+    from formcam.options import AnalyzeOptions
+    from formcam.phantom import render_phantom
+    from formcam.pipeline import analyze_keypoints, analyze_video
+
+    video = tmp_path / "p.mp4"
+    render_phantom(video, PhantomParams(pelvic_drop_deg=9.0), view="rear", fps=60, duration_s=5.0, width=540,
+                   height=960, noise_sigma=1.0, seed=1, clothing="textured", stickers=("psis",))
+    opts = AnalyzeOptions(height_cm=175, outputs=False)
+    report = analyze_video(video, tmp_path / "out", opts).report
+    drop = report["metrics"]["pelvic_drop_deg"]
+    assert drop["source"] == "markers" and drop["value"] == pytest.approx(9.0, abs=1.0)
+    replay = analyze_keypoints(tmp_path / "out" / "keypoints.npz", tmp_path / "again", opts).report
+    assert replay["metrics"]["pelvic_drop_deg"] == drop  # the pass is stored with the keypoints
