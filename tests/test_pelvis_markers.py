@@ -172,3 +172,16 @@ def test_markers_setting_in_formcam_toml(tmp_path: Path) -> None:
         read_config(bad)
     assert AnalyzeOptions(markers="heels,pelvis").markers == "pelvis,heels"
     assert AnalyzeOptions().pose_settings()["markers"] == "auto"
+
+
+def test_tracker_moves_with_the_hips_and_ignores_faint_spots() -> None:
+    tr = PsisTracker()
+    tr.update(_pair((60, 50), (95, 52)), hip_mid=np.array([78.0, 90.0]), hip_dist_px=65.0)
+    # a 20 px drop in one frame (fast bounce at 30 fps): beyond the 12 px gate, but the hips moved too
+    moved = tr.update(_pair((60, 70), (95, 72)), hip_mid=np.array([78.0, 110.0]), hip_dist_px=65.0)
+    np.testing.assert_allclose(moved, [[60, 70], [95, 72]])
+    # the right sticker hidden; a faint printed spot sits near its place: not taken for it
+    faint = tr.update([Dot(60, 70, 8, 300), Dot(94, 73, 6, 100)], hip_mid=np.array([78.0, 110.0]),
+                      hip_dist_px=65.0)
+    np.testing.assert_allclose(faint[0], [60, 70])
+    assert np.isnan(faint[1]).all()

@@ -115,26 +115,38 @@ def acquire_pair(dots: list[Dot], *, hip_mid: FloatArray, hip_dist_px: float) ->
 
 
 class PsisTracker:
-    """Follows the image-left and image-right PSIS dots from frame to frame (see the module doc)."""
+    """Follows the image-left and image-right PSIS dots from frame to frame (see the module doc).
+
+    Each dot is looked for near where it was, moved by the hips' motion since then (the
+    stickers ride on the pelvis), among dots at least half as contrasted as the pair so far
+    (so a faint printed spot next to a hidden sticker is not taken for it)."""
 
     def __init__(self) -> None:
         self.prev: FloatArray | None = None  # (2, 2) last confirmed pair
+        self.hip = np.zeros(2)  # the hips' midpoint when it was confirmed
+        self.contrast = 0.0  # running contrast of the pair
         self.misses = 0
+
+    def _acquire(self, dots: list[Dot], hip_mid: FloatArray, hip_dist_px: float) -> FloatArray:
+        pair = acquire_pair(dots, hip_mid=hip_mid, hip_dist_px=hip_dist_px)
+        if pair is None:
+            self.misses += 1
+            return np.full((2, 2), np.nan)
+        self.prev, self.hip, self.misses = pair, hip_mid.copy(), 0
+        self.contrast = min(d.contrast for d in dots if np.hypot(d.x - pair[0, 0], d.y - pair[0, 1]) < 1e-6
+                            or np.hypot(d.x - pair[1, 0], d.y - pair[1, 1]) < 1e-6)
+        return pair.copy()
 
     def update(self, dots: list[Dot], *, hip_mid: FloatArray, hip_dist_px: float) -> FloatArray:
         """``(2, 2)`` centres (image-left, image-right) in this frame, NaN rows where not found."""
         out = np.full((2, 2), np.nan)
         if self.prev is None or self.misses > REACQUIRE_FRAMES:
-            pair = acquire_pair(dots, hip_mid=hip_mid, hip_dist_px=hip_dist_px)
-            if pair is None:
-                self.misses += 1
-                return out
-            self.prev, self.misses = pair, 0
-            return pair.copy()
-        prev = self.prev
+            return self._acquire(dots, hip_mid, hip_dist_px)
+        prev = self.prev + (hip_mid - self.hip)  # predicted: moved with the hips
         sep = float(np.hypot(*(prev[1] - prev[0])))
         gate = max(0.35 * sep, 4.0)
-        pts = np.array([[d.x, d.y] for d in dots]) if dots else np.zeros((0, 2))
+        strong = [d for d in dots if d.contrast >= 0.5 * self.contrast]
+        pts = np.array([[d.x, d.y] for d in strong]) if strong else np.zeros((0, 2))
         picks: list[int | None] = []
         for k in range(2):
             dist = np.hypot(*(pts - prev[k]).T) if len(pts) else np.zeros(0)
@@ -150,11 +162,13 @@ class PsisTracker:
             if new[0, 0] >= new[1, 0] or not 0.7 * sep <= new_sep <= 1.4 * sep or jump > MAX_ANGLE_JUMP_DEG:
                 self.misses += 1  # a swap, a merge or a jump: trust neither
                 return out
-            self.prev, self.misses = new, 0
+            c = min(strong[p].contrast for p in picks if p is not None)
+            self.prev, self.hip, self.misses = new, hip_mid.copy(), 0
+            self.contrast = 0.8 * self.contrast + 0.2 * c
             return new.copy()
         for k in range(2):  # one dot hidden: keep the other, move the pair with it
             if found[k] is not None:
                 out[k] = found[k]
-                self.prev = prev + (found[k] - prev[k])
+                self.prev, self.hip = prev + (found[k] - prev[k]), hip_mid.copy()
         self.misses += 1
         return out
