@@ -15,7 +15,7 @@ from formcam.report.plots import SIDE_COLOR, _figure, _png
 SOURCE_LABELS = {"markers": "PSIS markers", "image": "markerless (lower back tracked)",
                  "keypoints": "hip keypoints"}
 _SERIES: tuple[tuple[str, str, str, str | None], ...] = (
-    ("pelvic_drop_keypoints_deg", "hip keypoints", "x", "#888888"),
+    ("pelvic_drop_keypoints_deg", "hip keypoints", "x", None),
     ("pelvic_drop_markerless_deg", "markerless (lower back tracked)", "s", None))
 
 
@@ -25,7 +25,7 @@ def pelvic_drop_steps_png(report: dict[str, Any]) -> bytes | None:
     if not any(s.get("pelvic_drop_keypoints_deg") is not None for s in steps):
         return None
     source = (report.get("metrics") or {}).get("pelvic_drop_deg", {}).get("source", "keypoints")
-    fig = _figure(10.0, 3.0, nrows=1, ncols=1, margins_in=(0.75, 0.15, 0.3, 0.75), gaps_in=(0.0, 0.0))
+    fig = _figure(10.0, 3.6, nrows=1, ncols=1, margins_in=(0.75, 0.15, 0.3, 1.25), gaps_in=(0.0, 0.0))
     ax = fig.subplots(1, 1)
     series: list[tuple[str, str, str, str | None]] = [
         ("pelvic_drop_deg", f"used: {SOURCE_LABELS.get(source, source)}", "o", None)]
@@ -38,12 +38,12 @@ def pelvic_drop_steps_png(report: dict[str, Any]) -> bytes | None:
             if not pts:
                 continue
             t, v = zip(*pts, strict=True)
-            ax.plot(t, v, marker, ms=6 if marker == "o" else 5, color=colour or SIDE_COLOR[side],
+            ax.plot(t, v, marker, ms=6 if marker == "o" else 5, color=colour or SIDE_COLOR[side], ls="none",
                     mfc="none" if marker != "o" else None, label=f"{label}, {side} stance")
     ax.axhline(0, color="#444444", lw=0.6)
     ax.set_ylabel("deg, + swing-side hip lower", fontsize=8)
     ax.set_xlabel("time of contact (s)")
     ax.set_title("Pelvic drop per step, by source", fontsize=10, loc="left")
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.25), ncol=3, fontsize=7, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.22), ncol=3, fontsize=7, frameon=False)
     ax.grid(alpha=0.3)
     return _png(fig)
