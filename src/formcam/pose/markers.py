@@ -117,8 +117,8 @@ def acquire_pair(dots: list[Dot], *, hip_mid: FloatArray, hip_dist_px: float) ->
 class PsisTracker:
     """Follows the image-left and image-right PSIS dots from frame to frame (see the module doc).
 
-    Each dot is looked for near where it was, moved by the hips' motion since then (the
-    stickers ride on the pelvis), among dots at least half as contrasted as the pair so far
+    Each dot is looked for near where it was, within a gate widened by how far the hips moved
+    since (a fast bounce at 30 fps), among dots at least half as contrasted as the pair so far
     (so a faint printed spot next to a hidden sticker is not taken for it)."""
 
     def __init__(self) -> None:
@@ -142,9 +142,9 @@ class PsisTracker:
         out = np.full((2, 2), np.nan)
         if self.prev is None or self.misses > REACQUIRE_FRAMES:
             return self._acquire(dots, hip_mid, hip_dist_px)
-        prev = self.prev + (hip_mid - self.hip)  # predicted: moved with the hips
+        prev = self.prev
         sep = float(np.hypot(*(prev[1] - prev[0])))
-        gate = max(0.35 * sep, 4.0)
+        gate = max(0.35 * sep, 4.0) + float(np.hypot(*(hip_mid - self.hip)))  # wider when the hips moved
         strong = [d for d in dots if d.contrast >= 0.5 * self.contrast]
         pts = np.array([[d.x, d.y] for d in strong]) if strong else np.zeros((0, 2))
         picks: list[int | None] = []
