@@ -26,13 +26,16 @@ from formcam.verify import (
 
 def _truth(case: Case) -> dict[str, Any]:
     """The case's true record, from a small short clip (the truth does not depend on size or length)."""
-    clip = PhantomClip(case.params(), view=case.view, fps=case.fps, duration_s=3.0, width=160, height=120)
+    clip = PhantomClip(case.params(), view=case.view, fps=case.fps, duration_s=3.0, width=160, height=120,
+                       clothing=case.clothing, stickers=case.stickers)
     return clip.truth()
 
 
 def _report(truth: dict[str, Any], *, offset: float, event_shift_s: float) -> dict[str, Any]:
-    """A made-up report.json: every metric ``offset`` from the truth, every event ``event_shift_s`` late."""
+    """A made-up report.json: every metric ``offset`` from the truth, every event ``event_shift_s`` late;
+    pelvic drop from the source its case expects (PSIS markers with stickers, else markerless)."""
     metrics = {name: {"available": True, "value": value + offset} for name, value in truth["metrics"].items()}
+    metrics["pelvic_drop_deg"]["source"] = "markers" if "psis" in truth.get("stickers", []) else "image"
     steps = [{"side": side, "contact_s": ic + event_shift_s, "toe_off_s": to + event_shift_s}
              for side, ev in truth["events"].items() for ic, to in zip(ev["ic_s"], ev["to_s"], strict=False)]
     return {"quality": {"runner_frames_fraction": 1.0 + offset / 100.0}, "metrics": metrics, "steps": steps}
@@ -45,7 +48,8 @@ def test_a_value_far_outside_every_tolerance_fails_every_row(case: Case, sign: f
     rows = compare(case, truth, _report(truth, offset=sign * 1e4, event_shift_s=sign * 1e3))
     side = case.view.startswith("side")
     rear_n = len(REAR_METRICS) - (case.fps < 45)  # rear contact time is withheld below 45 fps
-    assert len(rows) == 1 + len(EVENTS) + (len(SIDE_METRICS) if side else rear_n)
+    pelvic = 1 if case.stickers or case.clothing != "plain" else 0  # issue 19's own pelvic-drop row
+    assert len(rows) == 1 + len(EVENTS) + (len(SIDE_METRICS) if side else rear_n) + pelvic
     assert all(r.judged for r in rows)
     assert [r.quantity for r in rows if r.ok] == []
     assert all(r.mark == "✗" for r in rows)
@@ -77,7 +81,8 @@ def test_a_missing_measurement_fails_and_a_row_without_truth_or_tolerance_is_not
 
 
 def test_every_printed_quantity_has_a_tolerance_with_a_source() -> None:
-    printed = {"runner_frames_%", *SIDE_METRICS, *REAR_METRICS, *(f"{e}_frames" for e in EVENTS)}
+    printed = {"runner_frames_%", *SIDE_METRICS, *REAR_METRICS, *(f"{e}_frames" for e in EVENTS),
+               "pelvic_drop_markers_deg", "pelvic_drop_markerless_deg"}
     assert printed <= TOLERANCES.keys()
     assert all(tol.source and tol.limit(fps=60.0, leg_m=0.86) > 0 for tol in TOLERANCES.values())
 
@@ -93,3 +98,13 @@ def test_event_tolerances_follow_the_case_frame_rate(fps: float) -> None:
 def test_strike_cases_are_midfoot_and_forefoot() -> None:
     patterns = {c.name: c.params().strike_pattern for c in DEFAULT_CASES if c.view.startswith("side")}
     assert {"rearfoot", "midfoot", "forefoot"} <= set(patterns.values())
+
+
+def test_a_pelvic_value_from_the_wrong_source_fails_its_row() -> None:
+    """A marker case whose report fell back to the hip keypoints has no marker value: its row fails."""
+    case = next(c for c in DEFAULT_CASES if c.name == "pelvis-9-markers")
+    truth = _truth(case)
+    report = _report(truth, offset=0.0, event_shift_s=0.0)
+    report["metrics"]["pelvic_drop_deg"]["source"] = "keypoints"
+    row = [r for r in compare(case, truth, report) if r.quantity == "pelvic_drop_markers_deg"]
+    assert len(row) == 1 and row[0].measured is None and not row[0].ok

@@ -22,6 +22,9 @@ log = logging.getLogger("formcam")
 EXIT_USER_ERROR = 2
 _CAPTURE_FPS_HELP = ("the frame rate a slow-motion clip was filmed at (e.g. 240 for a phone's slow motion "
                      "saved at 30 fps): cadence and contact time are then measured on the true time base")
+_MARKERS_HELP = ("rear/front views: PSIS stickers for pelvic drop and sway. auto (default): used when "
+                 "found, else markerless; off: markerless only; pelvis: stickers expected (warns when "
+                 "missing); pelvis,heels: also heel stickers (not used yet)")
 _MAX_FPS_HELP = ("run the pose model on at most HZ frames per second: on a faster clip, every k-th frame "
                  "(k = ceil(fps / HZ); the others are still decoded). Default: every frame. Contact "
                  "time needs >= 60 fps")
@@ -53,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--keypoints-only", action="store_true", help="stop after writing keypoints.npz")
     a.add_argument("--max-fps", default=None, metavar="HZ", help=_MAX_FPS_HELP)
     a.add_argument("--capture-fps", default=None, metavar="HZ", help=_CAPTURE_FPS_HELP)
+    a.add_argument("--markers", default="auto", metavar="auto|off|pelvis|pelvis,heels", help=_MARKERS_HELP)
     a.add_argument("--view", choices=("auto", "side", "rear", "front"), default="auto",
                    help="camera view (default: decided from body geometry)")
     a.add_argument("--setting", choices=("auto", "treadmill", "overground"), default="auto",
@@ -99,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--height-cm", type=float, default=None, metavar="CM")
     b.add_argument("--max-fps", default=None, metavar="HZ", help=_MAX_FPS_HELP)
     b.add_argument("--capture-fps", default=None, metavar="HZ", help=_CAPTURE_FPS_HELP)
+    b.add_argument("--markers", default=None, metavar="auto|off|pelvis|pelvis,heels", help=_MARKERS_HELP)
     b.add_argument("--html", action="store_true",
                    help="also write each video's report.html, frames.csv, plots and key frames")
     b.add_argument("--video", action="store_true", help="also write each video's annotated.mp4")
@@ -159,7 +164,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                              view=args.view, setting=args.setting, direction=args.direction,
                              height_cm=args.height_cm,
                              render_video=not args.no_video, max_fps=max_fps,
-                             capture_fps=parse_capture_fps(args.capture_fps),
+                             capture_fps=parse_capture_fps(args.capture_fps), markers=args.markers,
                              detect_interval_s=parse_detect_interval(args.detect_interval) or 0.0,
                              rules_path=str(args.rules) if args.rules else None)
     progress, close = _progress_bar(args.quiet)
@@ -185,6 +190,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from formcam.batch import BatchOptions, run_batch
     from formcam.batch.discover import VIDEO_PATTERNS
     from formcam.options import parse_capture_fps, parse_detect_interval, parse_max_fps
+    from formcam.pose import parse_markers
 
     pairs = (("capture_fps", parse_capture_fps(args.capture_fps)), ("model", args.model),
              ("backend", args.backend),
@@ -192,7 +198,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
              ("view", args.view), ("setting", args.setting),
              ("height_cm", args.height_cm), ("max_fps", parse_max_fps(args.max_fps)),
              ("rules", str(args.rules.resolve()) if args.rules else None),
-             ("html", args.html or None), ("video", args.video or None))
+             ("html", args.html or None), ("video", args.video or None),
+             ("markers", parse_markers(args.markers) if args.markers is not None else None))
     settings = {k: v for k, v in pairs if v is not None}
     options = BatchOptions(include=tuple(args.include or VIDEO_PATTERNS), exclude=tuple(args.exclude),
                            workers=args.workers, resume=args.resume, engine=args.engine,

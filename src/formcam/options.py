@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from formcam.errors import ConfigError
-from formcam.pose import PersonChoice, check_detect_interval
+from formcam.pose import PersonChoice, check_detect_interval, parse_markers
 
 MAX_FPS_SLACK = 0.01
 """A clip up to 1 % faster than ``max_fps`` (e.g. a variable-rate phone clip averaging
@@ -95,6 +95,10 @@ class AnalyzeOptions:
     ``capture_fps`` (Hz, None = the file's rate): the rate a slow-motion clip was filmed
     at (a 240 fps capture saved at 30 fps): the analysis then runs on the true time base
     (:mod:`formcam.analysis.timebase`), and slowed-footage detection is off.
+
+    ``markers`` (rear / front views): ``auto`` (PSIS stickers when found, else markerless),
+    ``off`` (markerless), ``pelvis`` (stickers expected: a warning when missing) or
+    ``pelvis,heels`` (:mod:`formcam.pose.pelvis_pass`).
     """
 
     backend: str = "mediapipe"
@@ -112,8 +116,10 @@ class AnalyzeOptions:
     max_fps: float | None = None
     detect_interval_s: float = 0.0
     capture_fps: float | None = None
+    markers: str = "auto"
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "markers", parse_markers(self.markers, name="markers"))
         parse_max_fps(self.max_fps)
         parse_capture_fps(self.capture_fps)
         parse_detect_interval(self.detect_interval_s)
@@ -126,7 +132,7 @@ class AnalyzeOptions:
         """Options of the pose stage (stored with the keypoints, reused on replay)."""
         return {"backend": self.backend, "model": self.model, "num_poses": self.num_poses,
                 "person": self.person.describe(), "max_fps": self.max_fps,
-                "detect_interval_s": self.detect_interval_s}
+                "detect_interval_s": self.detect_interval_s, "markers": self.markers}
 
     def analysis_settings(self) -> dict[str, Any]:
         """Options of the analysis stages (taken from the current call, also on replay)."""

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from formcam.analysis import MIN_FRAMES, Analysis, analyze_series
+from formcam.analysis import MIN_FRAMES, Analysis, analyze_series, wants_pelvis_pass, with_pelvis_image
 from formcam.errors import FormcamError, InputError, NoRunnerError
 from formcam.options import AnalyzeOptions, frame_step
 from formcam.pose import (
@@ -29,13 +29,14 @@ from formcam.pose import (
     crop_track,
     detect,
     motion_boxes,
+    pelvis_pass,
     quality_of,
     runner_series,
     to_frame_coords,
     zoomed_frames,
 )
 from formcam.report import add_cues, build_report, disclaimer, write_json, write_outputs
-from formcam.series import PoseSeries, load_keypoints, load_keypoints_meta, save_keypoints
+from formcam.series import PelvisImage, PoseSeries, load_keypoints, load_keypoints_meta, save_keypoints
 from formcam.video import Frame, FrameReader, VideoInfo, file_sha256, prefetch, probe
 
 log = logging.getLogger(__name__)
@@ -227,6 +228,7 @@ def analyse(series: PoseSeries, meta: dict[str, Any],
         result = analyze_series(series, view=options.view, setting=options.setting,
                                 direction=options.direction, height_cm=options.height_cm,
                                 time_scale=options.time_scale(stated_fps))
+        result = with_pelvis_image(result, PelvisImage.from_meta(meta.get("pelvis_image")))
         fields = result.to_report_fields()
         extra = fields.pop("quality")
         quality["warnings"] += extra.pop("warnings")
@@ -295,6 +297,10 @@ def analyze_video(path: str | Path, out_dir: str | Path, options: AnalyzeOptions
     options = options or AnalyzeOptions()
     out = ensure_out_dir(out_dir)
     series, meta = estimate_pose(path, options, progress=progress, sha256=sha256)
+    if wants_pelvis_pass(series, view=options.view):
+        # a second decode of the same frames, keeping a few numbers per frame (formcam.pose.pelvis_pass)
+        step = int(meta["sampling"]["frame_step"])
+        meta["pelvis_image"] = pelvis_pass(path, series, step=step, markers=options.markers).to_meta()
     out.mkdir(parents=True, exist_ok=True)
     files = {"keypoints": save_keypoints(out / "keypoints.npz", series, meta=meta)}
     return _finish(out, series, meta, options, files, video_path=Path(path), progress=progress)

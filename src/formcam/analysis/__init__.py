@@ -11,6 +11,7 @@ and the per-step and summary metrics (definitions in :data:`METRICS`), and gives
 from formcam.analysis.core import MIN_FRAMES, Analysis, analyze_series
 from formcam.analysis.kinematics import Kinematics, compute_kinematics
 from formcam.analysis.metrics import FRONTAL_METRICS, METRICS, SIDE_METRICS
+from formcam.analysis.pelvis_image import wants_pelvis_pass, with_pelvis_image
 
 __all__ = ["FRONTAL_METRICS", "METRICS", "MIN_FRAMES", "SIDE_METRICS", "Analysis", "Kinematics",
-           "analyze_series", "compute_kinematics"]
+           "analyze_series", "compute_kinematics", "wants_pelvis_pass", "with_pelvis_image"]

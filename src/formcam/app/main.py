@@ -44,7 +44,7 @@ from formcam.app.state import (
     cache_key,
 )
 from formcam.errors import InputError
-from formcam.pose import BACKENDS, installed_models
+from formcam.pose import BACKENDS, MARKER_SETTINGS, installed_models
 from formcam.video import file_sha256
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,10 @@ def _sidebar(workspace: Workspace) -> Settings:
                               step=10.0, key="set_capture_fps", placeholder="as the file says",
                               help="for slow-motion video: the rate it was filmed at (e.g. 240), so that "
                                    "cadence and contact time are measured in real time")
+    markers = sb.selectbox("Skin markers (rear/front views)", MARKER_SETTINGS, key="set_markers",
+                           help="PSIS stickers on the lower back give the clinic's pelvic drop and sway: "
+                                "auto uses them when found (else markerless), off never looks, pelvis "
+                                "expects them (warns when missing)")
     can_render = "render_video" in supported_options()
     render = sb.checkbox("Render annotated video", value=can_render, disabled=not can_render,
                          key="set_render", help="skeleton and events drawn on the video" if can_render
@@ -138,7 +142,7 @@ def _sidebar(workspace: Workspace) -> Settings:
     return Settings(view=str(view), setting=str(setting), height_cm=float(height) if height else None,
                     model=str(model), render_video=bool(render and can_render),
                     max_fps=float(max_fps) if max_fps else None, backend=str(backend),
-                    capture_fps=float(capture) if capture else None)
+                    capture_fps=float(capture) if capture else None, markers=str(markers))
 
 
 def _track_upload(uploaded: Any, workspace: Workspace) -> UploadedVideo | None:

@@ -145,6 +145,8 @@ def options_for(settings: Settings) -> AnalyzeOptions:
         kwargs["max_fps"] = settings.max_fps
     if settings.capture_fps is not None and "capture_fps" in supported_options():
         kwargs["capture_fps"] = settings.capture_fps
+    if "markers" in supported_options():
+        kwargs["markers"] = settings.markers
     return AnalyzeOptions(**kwargs)
 
 

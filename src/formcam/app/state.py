@@ -52,6 +52,8 @@ class Settings:
         person_rank: 1-based candidate rank chosen by the user; None = automatic.
         max_fps: run the pose model on at most this many frames per second (None = every frame).
         capture_fps: the frame rate a slow-motion clip was filmed at (None = the file's rate).
+        markers: PSIS stickers for pelvic drop in rear/front views (``auto``, ``off``, ``pelvis``,
+            ``pelvis,heels``; :mod:`formcam.pose.pelvis_pass`).
     """
 
     view: str = "auto"
@@ -63,10 +65,12 @@ class Settings:
     max_fps: float | None = None
     backend: str = "mediapipe"
     capture_fps: float | None = None
+    markers: str = "auto"
 
-    def pose_part(self) -> tuple[str, str, int | None, float | None]:
-        """The settings that change the pose stage (the rest can be replayed from keypoints)."""
-        return self.backend, self.model, self.person_rank, self.max_fps
+    def pose_part(self) -> tuple[str, str, int | None, float | None, str]:
+        """The settings that change the pose stage (the rest can be replayed from keypoints); the
+        marker setting changes the pelvis pass, which the keypoints file carries."""
+        return self.backend, self.model, self.person_rank, self.max_fps, self.markers
 
     def canonical(self) -> str:
         """Stable JSON text of the settings (part of the cache key)."""

@@ -4,7 +4,7 @@ A ``formcam.toml`` applies to the videos in its folder and below; a deeper
 file overrides a shallower one key by key (as Pose2Sim's session/trial
 configs do). Keys: ``height_cm``, ``max_fps`` and ``capture_fps`` (numbers > 0),
 ``detect_interval_s`` (a number >= 0), ``view``, ``setting``, ``direction``,
-``model``, ``backend`` (strings) and ``rules`` (a path relative to the toml file).
+``model``, ``backend``, ``markers`` (strings) and ``rules`` (a path relative to the toml file).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ CONFIG_NAME = "formcam.toml"
 _CONFIG_TYPES: dict[str, tuple[type, ...]] = {
     "height_cm": (int, float), "max_fps": (int, float), "view": (str,), "setting": (str,),
     "direction": (str,), "model": (str,), "rules": (str,), "backend": (str,),
-    "detect_interval_s": (int, float), "capture_fps": (int, float),
+    "detect_interval_s": (int, float), "capture_fps": (int, float), "markers": (str,),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "view": ("auto", "side", "rear", "front"), "setting": ("auto", "treadmill", "overground"),
@@ -76,6 +76,9 @@ def read_config(path: Path) -> dict[str, Any]:
                               f"got {type(value).__name__}")
         if key in _CHOICES and value not in _CHOICES[key]:
             raise ConfigError(f"{path}: {key}: expected one of {_CHOICES[key]}, got {value!r}")
+        if key == "markers":
+            from formcam.pose import parse_markers
+            parse_markers(str(value), name=f"{path}: markers")
         if key in number_checks and isinstance(value, int | float):
             number_checks[key](value, name=f"{path}: {key}")
     if "rules" in data:

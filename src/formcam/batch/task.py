@@ -77,7 +77,8 @@ def _options(settings: dict[str, Any]) -> Any:
                           height_cm=float(height) if height is not None else None,
                           outputs=html or video, render_video=video, rules_path=settings.get("rules"),
                           max_fps=float(max_fps) if max_fps is not None else None,
-                          capture_fps=float(settings["capture_fps"]) if "capture_fps" in settings else None)
+                          capture_fps=float(settings["capture_fps"]) if "capture_fps" in settings else None,
+                          markers=str(settings.get("markers", "auto")))
 
 
 def _reusable(job: Job, sig: dict[str, Any]) -> dict[str, Any] | None:

@@ -19,7 +19,11 @@ clothes, a face) so that MediaPipe's BlazePose detects it, and
 * ``NAME.truth.npz``: a formcam keypoints file (``xy (T, 33, 2)`` true projected
   BlazePose landmarks in pixels, ``score`` = 1, ``t_s``, ``keypoints``, ``width``,
   ``height``, ``fps``) that ``formcam analyze --keypoints`` can replay, plus
-  ``depth_m (T, 33)`` camera depths and ``xyz_m (T, J, 3)`` world joints with
+  ``depth_m (T, 33)`` camera depths, ``pelvic_obliquity_deg (T,)`` the true frontal pelvic
+  obliquity (+ = left hip higher), ``psis_xy (T, 2, 2)`` the projected left and right PSIS
+  (sticker centres, pixels; drawn only with ``stickers=("psis",)``), ``asis_psis_xy (T, 2, 2, 2)``
+  the left and right sides' ASIS and PSIS side stickers (``asis_psis``), ``pelvic_tilt_deg (T,)``
+  the true sagittal pelvic tilt (+ anterior) and ``xyz_m (T, J, 3)`` world joints with
   their names in ``joints_3d``.
 """
 
@@ -35,6 +39,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcam.phantom.camera import VIEWS, CameraRig, make_rig
+from formcam.phantom.clothing import (
+    CLOTHING,
+    STICKERS,
+    PelvisClothing,
+    asis_psis_world,
+    psis_world,
+    true_obliquity_deg,
+)
 from formcam.phantom.gait import PhantomParams
 from formcam.phantom.params import STRIKE_ANGLES_DEG
 from formcam.phantom.render import draw_runner
@@ -43,7 +55,8 @@ from formcam.phantom.skeleton import JOINTS, PhantomRunner, RunnerPose
 from formcam.phantom.truth import METRIC_UNITS, event_truth, foot_truth, metric_truth, params_record
 from formcam.series import BLAZEPOSE_KEYPOINTS
 
-__all__ = ["JOINTS", "STRIKE_ANGLES_DEG", "VIEWS", "PhantomClip", "PhantomParams", "PhantomRunner",
+__all__ = ["CLOTHING", "JOINTS", "STICKERS", "STRIKE_ANGLES_DEG", "VIEWS",
+           "PhantomClip", "PhantomParams", "PhantomRunner",
            "render_phantom"]
 
 log = logging.getLogger(__name__)
@@ -66,6 +79,9 @@ class PhantomClip:
         camera_motion: ``auto``, ``static`` or ``follow`` (see :mod:`formcam.phantom.camera`).
         fill_fraction: runner height / frame height for the default camera distance.
         hfov_deg: horizontal field of view; ``None`` = 60 degrees across the long side.
+        clothing: ``plain`` or ``textured`` (a waistband and printed spots rigid with the
+            pelvis, the shirt tucked in; :mod:`formcam.phantom.clothing`).
+        stickers: a subset of :data:`STICKERS` (``psis``, ``heels``): skin markers.
     """
 
     def __init__(
@@ -83,7 +99,11 @@ class PhantomClip:
         camera_motion: str = "auto",
         fill_fraction: float = 0.68,
         hfov_deg: float | None = None,
+        clothing: str = "plain",
+        stickers: tuple[str, ...] = (),
     ) -> None:
+        if clothing not in CLOTHING:
+            raise ValueError(f"clothing: expected one of {CLOTHING}, got {clothing!r}")
         if not 24.0 <= fps <= 240.0:
             raise ValueError(f"fps must be in 24..240, got {fps}")
         if duration_s <= 0 or round(duration_s * fps) < 2:
@@ -123,6 +143,10 @@ class PhantomClip:
         )
         self.t_s = np.arange(self.n_frames) / self.fps
         self.pose: RunnerPose = self.runner.pose(self.t_s)
+        self.clothing_name, self.stickers = clothing, tuple(stickers)
+        self.clothing = (PelvisClothing(params.height_cm / 100, textured=clothing == "textured",
+                                        stickers=self.stickers, seed=seed, palette_shorts=self.palette.shorts)
+                         if clothing != "plain" or stickers else None)
 
     def keypoints(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """True BlazePose landmarks: pixels ``(T, 33, 2)`` and camera depth ``(T, 33)`` in metres."""
@@ -133,7 +157,8 @@ class PhantomClip:
         cam = self.rig.at(t)
         img = self.background.draw(cam, t)
         draw_runner(
-            img, pose, i, cam, view=self.view, height_m=self.params.height_cm / 100, palette=self.palette
+            img, pose, i, cam, view=self.view, height_m=self.params.height_cm / 100, palette=self.palette,
+            clothing=self.clothing,
         )
         return img
 
@@ -176,6 +201,8 @@ class PhantomClip:
             "noise_sigma": self.noise_sigma,
             "motion_blur": self.motion_blur,
             "seed": self.seed,
+            "clothing": self.clothing_name,
+            "stickers": list(self.stickers),
             "camera": {
                 "motion": self.rig.motion,
                 "follow_mps": self.rig.follow_mps,
@@ -212,6 +239,7 @@ class PhantomClip:
         record = self.truth()
         Path(json_path).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
         xy, depth = self.keypoints()
+        h_m = self.params.height_cm / 100
         with open(npz_path, "wb") as fh:
             np.savez_compressed(
                 fh,
@@ -223,6 +251,11 @@ class PhantomClip:
                 height=np.int64(self.height),
                 fps=np.float64(self.fps),
                 depth_m=depth,
+                pelvic_obliquity_deg=true_obliquity_deg(self.pose),
+                psis_xy=self.rig.project(psis_world(self.pose, self.params.height_cm / 100), self.t_s)[0],
+                asis_psis_xy=np.stack([self.rig.project(asis_psis_world(self.pose, h_m, side), self.t_s)[0]
+                                       for side in ("left", "right")], axis=1),
+                pelvic_tilt_deg=np.degrees(self.runner.pelvic_tilt_rad(self.t_s)),
                 xyz_m=self.pose.joints,
                 joints_3d=np.array(JOINTS, dtype=str),
                 meta_json=np.array(
@@ -258,6 +291,8 @@ def render_phantom(
     fill_fraction: float = 0.68,
     hfov_deg: float | None = None,
     crf: int = 23,
+    clothing: str = "plain",
+    stickers: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Render a phantom runner clip to H.264 MP4 and write its truth files.
 
@@ -284,6 +319,8 @@ def render_phantom(
         camera_motion=camera_motion,
         fill_fraction=fill_fraction,
         hfov_deg=hfov_deg,
+        clothing=clothing,
+        stickers=stickers,
     )
     json_path, npz_path = truth_paths(out_path)
     if truth_path is not None:

@@ -17,6 +17,7 @@ import logging
 from pathlib import Path
 
 from formcam.phantom.camera import CAMERA_MOTIONS, VIEWS
+from formcam.phantom.clothing import CLOTHING, STICKERS
 from formcam.phantom.gait import SETTINGS, PhantomParams
 from formcam.phantom.params import STRIKE_ANGLES_DEG
 
@@ -39,6 +40,8 @@ _PARAM_HELP: dict[str, tuple[str, str]] = {
     "step_width_cm": ("--step-width-cm", "sideways distance between the feet, cm"),
     "height_cm": ("--height-cm", "runner's height, cm"),
     "first_contact_s": ("--first-contact-s", "time of a right-foot initial contact, s"),
+    "pelvic_tilt_deg": ("--pelvic-tilt-deg", "mean anterior pelvic tilt (ASIS below PSIS), degrees"),
+    "pelvic_tilt_range_deg": ("--pelvic-tilt-range-deg", "peak-to-peak pelvic tilt per step, degrees"),
 }
 
 
@@ -75,6 +78,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--motion-blur", action="store_true", help="average sub-frames over a 180-degree shutter")
     p.add_argument("--seed", type=int, default=0, help="seed of the background texture and noise")
     p.add_argument("--crf", type=int, default=23, help="x264 quality (higher = smaller file)")
+    p.add_argument("--clothing", choices=CLOTHING, default="plain",
+                   help="textured: a waistband and printed shorts rigid with the pelvis, shirt tucked in")
+    p.add_argument("--stickers", default="", metavar="LIST",
+                   help=f"comma-separated skin markers to draw: {', '.join(STICKERS)} (default none)")
     p.add_argument(
         "--truth",
         type=Path,
@@ -142,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
             fill_fraction=args.fill,
             hfov_deg=args.hfov_deg,
             crf=args.crf,
+            clothing=args.clothing,
+            stickers=tuple(x.strip() for x in args.stickers.split(",") if x.strip()),
         )
     except ValueError as exc:
         raise ConfigError(str(exc)) from None

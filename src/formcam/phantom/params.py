@@ -39,6 +39,10 @@ class PhantomParams:
         setting: ``treadmill`` (pelvis stays at x = 0) or ``overground``.
         first_contact_s: time of a right-foot IC; ICs repeat every stride in both
             directions of time, the left IC half a stride later.
+        pelvic_tilt_deg: mean sagittal (anterior) pelvic tilt: the PSIS -> ASIS line below
+            horizontal, + = ASIS lower (the pelvis turns about the hip joints' axis, so the
+            joints do not move; it shows only on ASIS / PSIS stickers and the textured clothing).
+        pelvic_tilt_range_deg: peak-to-peak tilt over each step, most anterior at mid-stance.
     """
 
     cadence_spm: float = 170.0
@@ -57,6 +61,8 @@ class PhantomParams:
     height_cm: float = 175.0
     setting: str = "treadmill"
     first_contact_s: float = 0.1
+    pelvic_tilt_deg: float = 0.0
+    pelvic_tilt_range_deg: float = 0.0
 
     def __post_init__(self) -> None:
         checks = [
@@ -78,6 +84,8 @@ class PhantomParams:
             (-10.0 <= self.step_width_cm <= 30.0, "step_width_cm must be in -10..30"),
             (120.0 <= self.height_cm <= 220.0, "height_cm must be in 120..220"),
             (self.setting in SETTINGS, f"setting must be one of {SETTINGS}"),
+            (-10.0 <= self.pelvic_tilt_deg <= 35.0, "pelvic_tilt_deg must be in -10..35"),
+            (0.0 <= self.pelvic_tilt_range_deg <= 20.0, "pelvic_tilt_range_deg must be in 0..20"),
         ]
         for ok, message in checks:
             if not ok:

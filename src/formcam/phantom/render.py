@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcam.phantom.camera import Camera
+from formcam.phantom.clothing import PelvisClothing
 from formcam.phantom.scene import Image, Palette, shade
 from formcam.phantom.skeleton import JOINTS, RunnerPose
 from formcam.phantom.volumes import Flat, Limb, Part, capsule, disc, ellipsoid, sphere_dirs, visible
@@ -40,9 +41,12 @@ _R2: dict[str, tuple[float, float]] = {
 
 
 def body_groups(
-    pose: RunnerPose, i: int, height_m: float, cam: Camera, view: str, palette: Palette
+    pose: RunnerPose, i: int, height_m: float, cam: Camera, view: str, palette: Palette, *,
+    tucked: bool = False,
 ) -> list[tuple[float, list[Part]]]:
-    """The runner's parts at frame ``i`` of ``pose``, as ``(depth, parts)`` groups (unsorted)."""
+    """The runner's parts at frame ``i`` of ``pose``, as ``(depth, parts)`` groups (unsorted):
+    left leg, left arm, right leg, right arm, torso, head. ``tucked``: the shirt ends 0.085 h
+    above the hip joints (tucked into the shorts, so a waistband shows from behind)."""
     j = pose.joints[i]
     h = height_m
 
@@ -129,6 +133,7 @@ def body_groups(
     up = pose.trunk_up[i]
     mid_hip, mid_sh = p("mid_hip"), p("mid_shoulder")
     lh, rh, ls, rs = p("left_hip"), p("right_hip"), p("left_shoulder"), p("right_shoulder")
+    hem = (0.15, 0.13) if tucked else (0.11, 0.06)  # the shirt's lower centre and side spheres, x h
     torso = [
         Part(
             palette.shorts,
@@ -142,9 +147,9 @@ def body_groups(
                     ls - 0.012 * h * up,
                     rs - 0.012 * h * up,
                     mid_sh - 0.07 * h * up,
-                    mid_hip + 0.11 * h * up,
-                    mid_hip + 0.06 * h * up + 0.75 * (lh - mid_hip),
-                    mid_hip + 0.06 * h * up + 0.75 * (rh - mid_hip),
+                    mid_hip + hem[0] * h * up,
+                    mid_hip + hem[1] * h * up + 0.75 * (lh - mid_hip),
+                    mid_hip + hem[1] * h * up + 0.75 * (rh - mid_hip),
                 ]
             ),
             np.array([0.04, 0.04, 0.066, 0.06, 0.045, 0.045]) * h,
@@ -220,10 +225,24 @@ def _head_parts(j: FloatArray, axes: FloatArray, h: float, cam: Camera, palette:
 
 
 def draw_runner(
-    img: Image, pose: RunnerPose, i: int, cam: Camera, *, view: str, height_m: float, palette: Palette
+    img: Image, pose: RunnerPose, i: int, cam: Camera, *, view: str, height_m: float, palette: Palette,
+    clothing: PelvisClothing | None = None,
 ) -> None:
-    """Draw frame ``i`` of ``pose`` onto ``img`` (in place), far groups first."""
-    groups = body_groups(pose, i, height_m, cam, view, palette)
+    """Draw frame ``i`` of ``pose`` onto ``img`` (in place), far groups first.
+
+    ``clothing``: pelvis-rigid details and stickers (:mod:`formcam.phantom.clothing`). The
+    pelvis details are drawn in front of both legs (the back of the pelvis is above them, where
+    the legs' capsules would otherwise cover it) but behind an arm that is nearer; heel stickers
+    are drawn with their leg.
+    """
+    tucked = clothing is not None and clothing.textured
+    groups = body_groups(pose, i, height_m, cam, view, palette, tucked=tucked)
+    if clothing is not None:
+        for k, side in ((0, "left"), (2, "right")):
+            groups[k][1].extend(clothing.heel_parts(pose, i, cam, side))
+        extra = clothing.parts(pose, i, cam)
+        if extra:
+            groups.append((min(groups[0][0], groups[2][0], groups[4][0]) - 1e-6, extra))
     for _, parts in sorted(groups, key=lambda g: -g[0]):
         for part in parts:
             part.draw(img, cam)

@@ -58,6 +58,8 @@ class RunnerPose:
             ``[:, 1]`` left, ``[:, 2]`` up.
         trunk_up: ``(T, 3)`` unit vector from the hip midpoint to the shoulder midpoint.
         stance: ``(T, 2)`` 1.0 where the left (column 0) / right (column 1) foot is on the ground.
+        pelvic_tilt: ``(T,)`` sagittal pelvic tilt in radians (+ anterior) about the hip joints'
+            axis; None = 0 (it moves no joint, only what is drawn on the pelvis).
     """
 
     t_s: FloatArray
@@ -65,6 +67,7 @@ class RunnerPose:
     head_axes: FloatArray
     trunk_up: FloatArray
     stance: FloatArray
+    pelvic_tilt: FloatArray | None = None
 
     def joint(self, name: str) -> FloatArray:
         """``(T, 3)`` trajectory of joint ``name``."""
@@ -135,7 +138,15 @@ class PhantomRunner:
             out[:, _J[f"{side}_shoulder"]] = mid_sh + sign * 0.5 * b.shoulder_width_m * lateral
         self._arms(t, out)
         axes = self._head(mid_sh, up, out)
-        return RunnerPose(t_s=t, joints=out, head_axes=axes, trunk_up=up, stance=stance)
+        return RunnerPose(t_s=t, joints=out, head_axes=axes, trunk_up=up, stance=stance,
+                          pelvic_tilt=self.pelvic_tilt_rad(t))
+
+    def pelvic_tilt_rad(self, t: FloatArray) -> FloatArray:
+        """``(T,)`` sagittal pelvic tilt (rad, + anterior), most anterior at each mid-stance."""
+        p = self.params
+        w = t - (self.first_ic_s["right"] + p.contact_s / 2.0)
+        deg = p.pelvic_tilt_deg + 0.5 * p.pelvic_tilt_range_deg * np.cos(2 * np.pi * w / p.step_s)
+        return np.asarray(np.radians(deg), dtype=np.float64)
 
     def _arms(self, t: FloatArray, out: FloatArray) -> None:
         p, b = self.params, self.body

@@ -23,6 +23,8 @@ METRIC_UNITS: dict[str, str] = {
     "pelvic_drop_deg": "deg",
     "lateral_trunk_lean_deg": "deg",
     "pelvic_sway_cm": "cm",
+    "pelvic_tilt_deg": "deg",
+    "pelvic_tilt_range_deg": "deg",
 }
 """The metrics that equal a :class:`PhantomParams` field by construction, with their units."""
 

@@ -19,6 +19,7 @@ from typing import Any
 from formcam.report.cues import DISCLAIMER, RED_FLAGS, Rule, RuleSet
 from formcam.report.json_report import analysed_frames_text
 from formcam.report.notes import count_notes, plain_notes
+from formcam.report.pelvis_plot import SOURCE_LABELS
 
 NAMES: Mapping[str, str] = MappingProxyType({
     "cadence_spm": "Cadence", "contact_time_ms": "Contact time", "trunk_lean_deg": "Forward trunk lean",
@@ -101,6 +102,8 @@ def _summary(report: dict[str, Any], rules: RuleSet) -> str:
             continue
         sev = status.get(name)
         flag = f'<span class="badge {sev}">{_e(sev)}</span>' if sev else ""
+        if m.get("source"):
+            flag += f"<br><span class=small>from {_e(SOURCE_LABELS.get(m['source'], m['source']))}</span>"
         rows.append(f"<tr><td>{_e(NAMES.get(name, name))} {flag}</td><td class=n><b>{_num(m.get('value'), d)}"
                     f"</b></td><td class=n>{_num(m.get('left'), d)}</td><td class=n>{_num(m.get('right'), d)}"
                     f"</td><td>{_e(unit)}</td><td class=n>{_e(m.get('n_steps', 0))}</td>"

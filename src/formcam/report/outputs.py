@@ -27,6 +27,7 @@ from formcam.report.csv_report import AnalysisLike, FrameTable, frame_table, wri
 from formcam.report.cues import RuleSet, evaluate, load_rules
 from formcam.report.html_report import write_html
 from formcam.report.keyframes import write_keyframes
+from formcam.report.pelvis_plot import pelvic_drop_steps_png
 from formcam.report.plots import left_right_png, timeseries_png
 from formcam.report.render import render_video
 
@@ -120,8 +121,11 @@ def _write_plots(table: FrameTable, report: dict[str, Any], folder: Path, rule_s
     files: dict[str, Path] = {}
     ts = timeseries_png(table, report)
     lr = left_right_png(report, typical=rule_set.typical)
+    pd = pelvic_drop_steps_png(report)
     for name, title, data in (("timeseries", "Angles and positions over time", ts),
-                              ("left_right", "Left and right values (grey: typical range)", lr)):
+                              ("left_right", "Left and right values (grey: typical range)", lr),
+                              ("pelvic_drop_steps", "Pelvic drop per step: the value used and the others",
+                               pd)):
         if data is not None:
             files[f"plot_{name}"] = folder / f"{name}.png"
             files[f"plot_{name}"].write_bytes(data)
