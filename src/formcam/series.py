@@ -19,6 +19,8 @@ fps         ()          nominal frame rate
 meta_json   ()          optional: JSON text with the source video's ``input``,
                         ``backend`` and ``person`` records, so that replaying
                         the file reproduces the video's report exactly
+foot_motion (T, 2, C)   optional: each foot's image motion (:class:`FootMotion`;
+                        feet ``left, right``, channels :data:`FOOT_MOTION_CHANNELS`)
 ==========  ==========  ==========================================
 """
 
@@ -47,6 +49,50 @@ BLAZEPOSE_KEYPOINTS: tuple[str, ...] = (
 """The 33 BlazePose landmark names, in model output order."""
 
 _FILE_KEYS = ("xy", "score", "t_s", "keypoints", "width", "height", "fps")
+
+SOLE_FRACTIONS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+"""Points along each foot where its image motion is measured: fractions of the way heel -> toe."""
+FOOT_MOTION_CHANNELS: tuple[str, ...] = (
+    *(f"sole{k}_{c}" for k in range(len(SOLE_FRACTIONS)) for c in ("vx", "vy")),
+    "ground_vx", "ground_vy", "foot_px")
+"""Channels of :attr:`FootMotion.values`: the image velocity (px per analysed frame interval,
+x right, y down) at each sole point and of the ground below the foot, and the foot's length
+(heel to toe, px) in that frame."""
+
+
+@dataclass(frozen=True)
+class FootMotion:
+    """Each foot's image motion against the ground, frame by frame (from the pose pass).
+
+    Attributes:
+        values: ``(T, 2, C)`` float32; feet ``left, right`` as the pose model labelled them,
+            channels :data:`FOOT_MOTION_CHANNELS`; NaN where the foot was not measured.
+    """
+
+    values: NDArray[np.float32]
+
+    def __post_init__(self) -> None:
+        v = self.values
+        if v.ndim != 3 or v.shape[1:] != (2, len(FOOT_MOTION_CHANNELS)):
+            raise ValueError(f"expected foot motion of shape (T, 2, {len(FOOT_MOTION_CHANNELS)}), "
+                             f"got {v.shape}")
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.values.shape[0])
+
+    def sole_v(self) -> NDArray[np.float64]:
+        """``(T, 2, S, 2)`` velocity of each sole point (px/frame)."""
+        n = len(SOLE_FRACTIONS)
+        return np.asarray(self.values[..., : 2 * n], dtype=np.float64).reshape(*self.values.shape[:2], n, 2)
+
+    def ground_v(self) -> NDArray[np.float64]:
+        """``(T, 2, 2)`` velocity of the ground window below each foot (px/frame)."""
+        return np.asarray(self.values[..., -3:-1], dtype=np.float64)
+
+    def foot_px(self) -> NDArray[np.float64]:
+        """``(T, 2)`` foot length heel to toe (px)."""
+        return np.asarray(self.values[..., -1], dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -123,8 +169,9 @@ def validate_arrays(xy: NDArray[np.float64], score: NDArray[np.float64],
         raise ValueError(f"expected unique keypoint names, got {keypoints}")
 
 
-def save_keypoints(path: str | Path, series: PoseSeries, *, meta: dict[str, Any] | None = None) -> Path:
-    """Write ``series`` (and JSON-able ``meta``) to a keypoints ``.npz`` file atomically."""
+def save_keypoints(path: str | Path, series: PoseSeries, *, meta: dict[str, Any] | None = None,
+                   foot_motion: FootMotion | None = None) -> Path:
+    """Write ``series`` (and JSON-able ``meta``, and ``foot_motion``) to a keypoints ``.npz`` atomically."""
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     arrays: dict[str, Any] = {
@@ -135,6 +182,8 @@ def save_keypoints(path: str | Path, series: PoseSeries, *, meta: dict[str, Any]
     }
     if meta is not None:
         arrays["meta_json"] = np.array(json.dumps(meta, sort_keys=True))
+    if foot_motion is not None:
+        arrays["foot_motion"] = foot_motion.values.astype(np.float32)
     with open(tmp, "wb") as fh:
         np.savez_compressed(fh, **arrays)
     tmp.replace(path)
@@ -185,3 +234,14 @@ def load_keypoints_meta(path: str | Path) -> dict[str, Any] | None:
     if not isinstance(meta, dict):
         raise KeypointsFileError(f"{path}: expected a JSON object in meta_json, got {type(meta).__name__}")
     return meta
+
+
+def load_foot_motion(path: str | Path) -> FootMotion | None:
+    """The ``foot_motion`` of a keypoints file, or None if it has none (or an unreadable one)."""
+    try:
+        with np.load(Path(path), allow_pickle=False) as data:
+            if "foot_motion" not in data.files:
+                return None
+            return FootMotion(values=np.asarray(data["foot_motion"], dtype=np.float32))
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise KeypointsFileError(f"{path}: cannot read foot motion ({exc})") from None

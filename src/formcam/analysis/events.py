@@ -81,6 +81,8 @@ class Contact:
     ``method``: ``"vertical"`` (sub-frame fit of the foot height) or ``"fore-aft"``
     (the fit failed; IC / TO = 50 ms after / 40 ms before the foot's most-forward /
     most-backward point relative to the hip, about +-2 frames at 30 fps).
+    ``ic_source`` / ``to_source``: what timed the event, ``"keypoints"`` (the rules here) or
+    ``"flow"`` (the shoe's image motion, :mod:`formcam.analysis.events_flow`).
     """
 
     side: str
@@ -90,6 +92,8 @@ class Contact:
     to_s: float
     step_time_s: float | None = None
     method: str = "vertical"
+    ic_source: str = "keypoints"
+    to_source: str = "keypoints"
 
     @property
     def contact_time_ms(self) -> float:

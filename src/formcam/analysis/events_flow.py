@@ -1,0 +1,264 @@
+"""Initial contact and toe-off from how the shoe moves against the ground (image motion).
+
+The keypoint-based events (:mod:`formcam.analysis.events`) inherit the pose model's foot
+biases. The pose pass also measures each foot's image velocity at points along the sole
+and of the ground below it (:class:`formcam.series.FootMotion`, from
+:mod:`formcam.pose.footflow`). In stance the sole's contact point moves with the ground
+(still overground, at belt speed on a treadmill); in swing it does not. This module times
+the change, per keypoint-based contact, and keeps the keypoint time where the motion does
+not show it clearly.
+
+Method, per contact (frames are fractional indices, interval ``i`` = frames ``i-1 .. i``):
+
+1. *Stance foot*: the foot label whose sole is lower in the image at mid-stance (the
+   swinging foot is well above it), so the model's left/right labels do not matter.
+2. *Ground velocity* ``g(t)`` (px/frame): the stance sole's own velocity at the middle of
+   each contact (median over the middle half of the stance and the sole points),
+   interpolated in time between contacts. A static camera gives a constant (zero
+   overground, the belt's speed on a treadmill, whose black belt may have no texture to
+   measure); a smoothly panning camera a slowly changing one.
+3. *Contact speed* ``s(i)``: the smallest speed relative to ``g`` among the sole points
+   (heel to toe): the heel at a heel strike, the toe at push-off.
+4. *Fits*: IC is the end of a decline, ``s = c + [t < T] (a + b (T - t))``; TO the start of
+   a rise, ``s = c + [t > T] (a + b (t - T))`` (``a, b >= 0``), each averaged exactly over
+   the intervals, least squares over ``T`` on a 0.05-frame grid, searched within
+   ``search_s`` of the keypoint event on data within ``data_s`` of it (and not past
+   mid-stance).
+5. *Acceptance*: the foot measured in every frame of the fit; the model's speed change within
+   two frames of ``T`` at least ``min_jump_leg_per_s`` leg lengths per second and more than
+   three times the floor ``c`` (a foot hidden behind the other leg, blurred or too
+   small gives a flat or noisy profile); the fit explains at least ``min_r2`` of the variance.
+   Otherwise the keypoint event is kept, and the contact's source says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcam.analysis.events import Contact, Events
+from formcam.series import FootMotion, PoseSeries
+
+log = logging.getLogger(__name__)
+Arr = NDArray[np.float64]
+FLOW = "flow"
+KEYPOINTS = "keypoints"
+
+
+@dataclass(frozen=True)
+class FlowFit:
+    """One event timed from the motion profile: fractional frame, jump (leg/s), floor (leg/s), r2."""
+
+    frame: float
+    jump: float
+    floor: float
+    r2: float
+
+
+def _interval_basis(t_end: Arr, cut: float, *, before: bool) -> tuple[Arr, Arr]:
+    """Averages over the intervals ``[t-1, t]`` of ``[x < cut]`` and ``[x < cut] (cut - x)``
+    (``before``), or of ``[x > cut]`` and ``[x > cut] (x - cut)``."""
+    lo, hi = t_end - 1.0, t_end
+    if before:
+        a = np.clip(cut - lo, 0.0, 1.0)
+        b = (np.maximum(cut - lo, 0.0) ** 2 - np.maximum(cut - hi, 0.0) ** 2) / 2.0
+    else:
+        a = np.clip(hi - cut, 0.0, 1.0)
+        b = (np.maximum(hi - cut, 0.0) ** 2 - np.maximum(lo - cut, 0.0) ** 2) / 2.0
+    return a, b
+
+
+def fit_change(speed: Arr, t_end: Arr, lo: float, hi: float, *, before: bool,
+               jump_frames: float = 2.0) -> FlowFit | None:
+    """Least-squares change point of ``speed`` (one value per interval ending at ``t_end``).
+
+    ``before=True``: the speed is high before ``T`` and at the floor after (initial contact);
+    ``False``: at the floor before and rising after (toe-off). ``T`` in ``[lo, hi]``
+    (fractional frames). ``jump`` = the model's change ``jump_frames`` from ``T``; units of ``speed``.
+    """
+    ok = np.isfinite(speed)
+    if ok.sum() < 5 or hi <= lo:
+        return None
+    y, t = speed[ok], t_end[ok]
+    best: tuple[float, float, Arr] | None = None
+    for cut in np.arange(lo, hi + 1e-9, 0.05):
+        a, b = _interval_basis(t, cut, before=before)
+        design = np.stack([np.ones_like(y), a, b], axis=1)
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        if coef[1] < 0 or coef[2] < 0:  # refit without the offending term (non-negative model)
+            keep = [0] + [k for k in (1, 2) if coef[k] >= 0]
+            sub, *_ = np.linalg.lstsq(design[:, keep], y, rcond=None)
+            coef = np.zeros(3)
+            coef[keep] = sub
+            coef = np.maximum(coef, [-np.inf, 0.0, 0.0])
+        sse = float(np.sum((design @ coef - y) ** 2))
+        if best is None or sse < best[0]:
+            best = (sse, float(cut), np.asarray(coef, dtype=np.float64))
+    if best is None:
+        return None
+    sse, cut, coef = best
+    sst = float(np.sum((y - y.mean()) ** 2))
+    return FlowFit(frame=cut, jump=float(coef[1] + jump_frames * coef[2]), floor=float(coef[0]),
+                   r2=1.0 - sse / sst if sst > 0 else 0.0)
+
+
+def _sole_y(series: PoseSeries, side: str, frame: int) -> float:
+    pts = [series.xy[frame, series.index(f"{side}_{p}"), 1] for p in ("heel", "foot_index")]
+    return float(np.nanmean(pts)) if np.isfinite(pts).any() else np.nan
+
+
+def stance_foot(series: PoseSeries, c: Contact) -> int | None:
+    """0 (left label) or 1 (right label): the foot lower in the image at mid-stance."""
+    mid = round((c.ic_frame + c.to_frame) / 2)
+    if not 0 <= mid < series.n_frames:
+        return None
+    ys = [_sole_y(series, s, mid) for s in ("left", "right")]
+    if not np.isfinite(ys).all():
+        return None
+    return int(np.argmax(ys))
+
+
+def ground_velocity(sole: Arr, contacts: list[tuple[Contact, int]], n: int) -> Arr:
+    """``(T, 2)`` ground image velocity (px/frame): each stance's mid-stance sole velocity,
+    interpolated in time (held at the ends); NaN if no stance was measured."""
+    mids, vals = [], []
+    for c, foot in contacts:
+        a, b = c.ic_frame + 0.25 * (c.to_frame - c.ic_frame), c.to_frame - 0.25 * (c.to_frame - c.ic_frame)
+        rows = sole[int(np.ceil(a)):int(np.floor(b)) + 1, foot]  # (F, S, 2)
+        rows = rows[np.isfinite(rows).all(axis=(1, 2))]
+        if rows.shape[0] >= 2:
+            mids.append((a + b) / 2)
+            vals.append(np.median(rows.reshape(-1, 2), axis=0))
+    if not mids:
+        return np.full((n, 2), np.nan)
+    frames = np.arange(n, dtype=np.float64)
+    v = np.asarray(vals)
+    return np.stack([np.interp(frames, mids, v[:, 0]), np.interp(frames, mids, v[:, 1])], axis=1)
+
+
+def contact_speed(motion: FootMotion, ground: Arr, t_s: Arr, leg_px: float) -> Arr:
+    """``(T, 2)`` smallest sole-point speed relative to the ground (leg lengths per second)
+    over the interval ending at each frame; NaN on the first frame and where unmeasured."""
+    rel = motion.sole_v() - ground[:, None, None, :]
+    with np.errstate(invalid="ignore"):
+        speed = np.linalg.norm(rel, axis=-1)
+        low = np.min(np.where(np.isfinite(speed), speed, np.inf), axis=-1)
+        speed = np.where(np.isfinite(low), low, np.nan)
+    dt = np.diff(t_s, prepend=np.nan)
+    return np.asarray(speed / dt[:, None] / leg_px)
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    """Tuning of :func:`flow_events` (see the module docstring)."""
+
+    search_s: float = 0.1
+    data_s: float = 0.15
+    jump_s: float = 0.03
+    min_jump_leg_per_s: float = 0.5
+    min_r2: float = 0.6
+    contact_ms_range: tuple[float, float] = (80.0, 500.0)
+
+
+def _fit_event(speed: Arr, kp: float, mid: float, fps: float, cfg: FlowSettings, *,
+               before: bool) -> FlowFit | None:
+    """IC (``before``) or TO from one foot's contact speed, around the keypoint frame ``kp``."""
+    n = speed.size
+    w, d = cfg.search_s * fps, cfg.data_s * fps
+    if before:
+        i0, i1 = int(np.floor(kp - d)), int(np.floor(mid))
+        lo, hi = kp - w, min(kp + w, mid - 1.0)
+    else:
+        i0, i1 = int(np.ceil(mid)) + 1, int(np.ceil(kp + d))
+        lo, hi = max(kp - w, mid + 1.0), kp + w
+    if i0 < 1 or i1 >= n or i1 - i0 < 5:
+        return None
+    seg = speed[i0:i1 + 1]
+    if not np.isfinite(seg).all():  # foot not measured in part of the window
+        return None
+    # the data start at the swing's fastest point before IC / end at the fastest after TO
+    at = min(max(int(np.ceil(kp - i0)), 0), seg.size - 1)
+    k = int(np.argmax(seg[: at + 1])) if before else int(np.argmax(seg[at:])) + at
+    if before:
+        i0, seg = i0 + k, seg[k:]
+        lo = max(lo, float(i0 - 1))
+    else:
+        i1, seg = i0 + k, seg[: k + 1]
+        hi = min(hi, float(i1))
+    if seg.size < 5:
+        return None
+    fit = fit_change(seg, np.arange(i0, i1 + 1, dtype=np.float64), lo, hi, before=before,
+                     jump_frames=cfg.jump_s * fps)
+    if fit is None:
+        return None
+    ok = fit.jump >= cfg.min_jump_leg_per_s and fit.jump > 3.0 * max(fit.floor, 0.0) and fit.r2 >= cfg.min_r2
+    return fit if ok else None
+
+
+def flow_events(events: Events, series: PoseSeries, motion: FootMotion, *, leg_px: float,
+                settings: FlowSettings | None = None) -> Events:
+    """``events`` with each contact's IC and TO timed from the foot's image motion where it
+    shows them (source ``"flow"``), else kept (source ``"keypoints"``). Frames of ``events``,
+    ``series`` and ``motion`` are the same (whole clip)."""
+    cfg = settings or FlowSettings()
+    if motion.n_frames != series.n_frames or not events.contacts or not np.isfinite(leg_px) or leg_px <= 0:
+        return events
+    fps = float(series.fps)
+    feet = [(c, stance_foot(series, c)) for c in events.contacts]
+    known = [(c, f) for c, f in feet if f is not None]
+    ground = ground_velocity(motion.sole_v(), known, series.n_frames)
+    speed = contact_speed(motion, ground, series.t_s, leg_px)
+    frames = np.arange(series.n_frames, dtype=np.float64)
+    out: list[Contact] = []
+    for c, foot in feet:
+        new = c
+        if foot is not None:
+            mid = (c.ic_frame + c.to_frame) / 2
+            ic = _fit_event(speed[:, foot], c.ic_frame, mid, fps, cfg, before=True)
+            to = _fit_event(speed[:, foot], c.to_frame, mid, fps, cfg, before=False)
+            ic_f, to_f = (ic.frame if ic else c.ic_frame), (to.frame if to else c.to_frame)
+            ic_s, to_s = (float(np.interp(f, frames, series.t_s)) for f in (ic_f, to_f))
+            if cfg.contact_ms_range[0] <= 1000 * (to_s - ic_s) <= cfg.contact_ms_range[1]:
+                new = replace(c, ic_frame=ic_f, to_frame=to_f, ic_s=ic_s, to_s=to_s,
+                              ic_source=FLOW if ic else KEYPOINTS, to_source=FLOW if to else KEYPOINTS)
+        out.append(new)
+    out = _restep(out, events.contacts)
+    n_ic, n_to = sum(c.ic_source == FLOW for c in out), sum(c.to_source == FLOW for c in out)
+    log.info("image motion timed %d of %d contacts and %d toe-offs", n_ic, len(out), n_to)
+    return replace(events, contacts=tuple(out))
+
+
+def _restep(new: list[Contact], old: tuple[Contact, ...]) -> list[Contact]:
+    """Step times recomputed from the new IC times where the old contact had one."""
+    out = []
+    for k, (c, o) in enumerate(zip(new, old, strict=True)):
+        step = c.ic_s - new[k - 1].ic_s if k and o.step_time_s is not None else o.step_time_s
+        out.append(replace(c, step_time_s=step))
+    return out
+
+
+def event_sources(events: Events) -> dict[str, dict[str, int]]:
+    """How many initial contacts and toe-offs each source timed: ``{"initial_contact":
+    {"flow": n, "keypoints": m}, "toe_off": {...}}``."""
+    out: dict[str, dict[str, int]] = {}
+    for key, attr in (("initial_contact", "ic_source"), ("toe_off", "to_source")):
+        got = [getattr(c, attr) for c in events.contacts]
+        out[key] = {FLOW: got.count(FLOW), KEYPOINTS: got.count(KEYPOINTS)}
+    return out
+
+
+def flow_warnings(events: Events, *, measured: bool) -> list[str]:
+    """The warning naming the events that the feet' image motion could not time (``measured``:
+    the motion was measured at all; a keypoints file without it gets no warning)."""
+    if not measured or not events.contacts:
+        return []
+    n = len(events.contacts)
+    src = event_sources(events)
+    n_ic, n_to = src["initial_contact"][KEYPOINTS], src["toe_off"][KEYPOINTS]
+    if not n_ic and not n_to:
+        return []
+    return [f"{n_ic} of {n} initial contacts and {n_to} of {n} toe-offs timed from the keypoints only: the "
+            "shoe's motion against the ground did not show them (foot hidden, blurred or too small)"]
