@@ -54,10 +54,13 @@ SOLE_FRACTIONS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
 """Points along each foot where its image motion is measured: fractions of the way heel -> toe."""
 FOOT_MOTION_CHANNELS: tuple[str, ...] = (
     *(f"sole{k}_{c}" for k in range(len(SOLE_FRACTIONS)) for c in ("vx", "vy")),
+    "heel_tip_vx", "heel_tip_vy", "toe_tip_vx", "toe_tip_vy",
     "ground_vx", "ground_vy", "foot_px")
 """Channels of :attr:`FootMotion.values`: the image velocity (px per analysed frame interval,
-x right, y down) at each sole point and of the ground below the foot, and the foot's length
-(heel to toe, px) in that frame."""
+x right, y down) at each sole point (measured just inside the shoe), at the heel and toe
+keypoints (the sole points' rigid motion, translation and rotation, extrapolated to the
+shoe's ends: the pivot of a heel strike or a push-off), of the ground below the foot, and
+the foot's length (heel to toe, px) in that frame."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,23 @@ class FootMotion:
     def n_frames(self) -> int:
         return int(self.values.shape[0])
 
+    def swapped(self, frames: tuple[int, ...] | list[int]) -> FootMotion:
+        """The same with the two feet exchanged in ``frames`` (where the legs' labels were repaired)."""
+        if not len(frames):
+            return self
+        rows = np.asarray(frames, dtype=np.intp)
+        values = self.values.copy()
+        values[rows] = self.values[rows][:, ::-1]
+        return FootMotion(values=values)
+
     def sole_v(self) -> NDArray[np.float64]:
         """``(T, 2, S, 2)`` velocity of each sole point (px/frame)."""
         n = len(SOLE_FRACTIONS)
+        return np.asarray(self.values[..., : 2 * n], dtype=np.float64).reshape(*self.values.shape[:2], n, 2)
+
+    def contact_v(self) -> NDArray[np.float64]:
+        """``(T, 2, S + 2, 2)`` velocity of each sole point and of the heel and toe tips (px/frame)."""
+        n = len(SOLE_FRACTIONS) + 2
         return np.asarray(self.values[..., : 2 * n], dtype=np.float64).reshape(*self.values.shape[:2], n, 2)
 
     def ground_v(self) -> NDArray[np.float64]:

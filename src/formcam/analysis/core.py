@@ -252,9 +252,9 @@ def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str 
     events = detect_events(_slice(prep.raw, prep.s0, prep.s1), forward_sign=decision.forward_sign,
                            side_view=side, leg_length_px=leg_px).shifted(prep.s0)
     flowed = side and foot_motion is not None and foot_motion.n_frames == series.n_frames
-    if flowed and foot_motion is not None:
-        # the pose model's own labels (foot motion is per model label), the cleaned time base
-        events = flow_events(events, replace(prep.raw, xy=series.xy), foot_motion, leg_px=leg_px)
+    if flowed and foot_motion is not None:  # the feet' motion follows the labels' swap repairs
+        motion = foot_motion.swapped(prep.clean.swapped_frames)
+        events = flow_events(events, prep.raw, motion, leg_px=leg_px)
     if events.swap_frames:  # the stance foot carries the labels of the foot it was assigned
         prep = replace(prep, raw=swap_legs(prep.raw, events.swap_frames),
                        smooth=swap_legs(prep.smooth, events.swap_frames))

@@ -18,15 +18,18 @@ Method, per contact (frames are fractional indices, interval ``i`` = frames ``i-
    overground, the belt's speed on a treadmill, whose black belt may have no texture to
    measure); a smoothly panning camera a slowly changing one.
 3. *Contact speed* ``s(i)``: the smallest speed relative to ``g`` among the sole points
-   (heel to toe): the heel at a heel strike, the toe at push-off.
+   (heel to toe) and the heel and toe tips (the shoe's rigid motion extrapolated to its
+   ends): the heel at a heel strike, the toe at push-off; a running median over five
+   frames removes one- and two-frame spikes (a keypoint on the other foot) and leaves
+   monotonic changes as they are.
 4. *Fits*: IC is the end of a decline, ``s = c + [t < T] (a + b (T - t))``; TO the start of
    a rise, ``s = c + [t > T] (a + b (t - T))`` (``a, b >= 0``), each averaged exactly over
    the intervals, least squares over ``T`` on a 0.05-frame grid, searched within
    ``search_s`` of the keypoint event on data within ``data_s`` of it (and not past
    mid-stance).
 5. *Acceptance*: the foot measured in every frame of the fit; the model's speed change within
-   two frames of ``T`` at least ``min_jump_leg_per_s`` leg lengths per second and more than
-   three times the floor ``c`` (a foot hidden behind the other leg, blurred or too
+   ``jump_s`` of ``T`` at least ``min_jump_leg_per_s`` leg lengths per second and more than
+   twice the floor ``c`` (a foot hidden behind the other leg, blurred or too
    small gives a flat or noisy profile); the fit explains at least ``min_r2`` of the variance.
    Otherwise the keypoint event is kept, and the contact's source says so.
 """
@@ -139,28 +142,88 @@ def ground_velocity(sole: Arr, contacts: list[tuple[Contact, int]], n: int) -> A
     return np.stack([np.interp(frames, mids, v[:, 0]), np.interp(frames, mids, v[:, 1])], axis=1)
 
 
-def contact_speed(motion: FootMotion, ground: Arr, t_s: Arr, leg_px: float) -> Arr:
+def keypoint_jumps(series: PoseSeries, motion: FootMotion, *, max_jump_foot: float = 0.35) -> NDArray[np.bool_]:
+    """``(T, 2)`` True where a foot's heel or toe keypoint moved more than ``max_jump_foot``
+    foot lengths differently from the image at the sole's ends (the keypoint is on something
+    else than in the frame before: the other foot, the other leg's shadow)."""
+    sole = motion.sole_v()
+    out = np.zeros((series.n_frames, 2), dtype=bool)
+    for j, side in enumerate(("left", "right")):
+        for k, name in ((0, "heel"), (-1, "foot_index")):
+            step = np.diff(series.xy[:, series.index(f"{side}_{name}")], axis=0, prepend=np.nan)
+            with np.errstate(invalid="ignore"):
+                out[:, j] |= np.hypot(*(step - sole[:, j, k]).T) > max_jump_foot * motion.foot_px()[:, j]
+    return out
+
+
+def contact_speed(motion: FootMotion, ground: Arr, t_s: Arr, leg_px: float,
+                  jumps: NDArray[np.bool_] | None = None) -> Arr:
     """``(T, 2)`` smallest sole-point speed relative to the ground (leg lengths per second)
-    over the interval ending at each frame; NaN on the first frame and where unmeasured."""
-    rel = motion.sole_v() - ground[:, None, None, :]
+    over the interval ending at each frame; NaN on the first frame, where unmeasured and
+    where ``jumps``."""
+    rel = motion.contact_v() - ground[:, None, None, :]
     with np.errstate(invalid="ignore"):
         speed = np.linalg.norm(rel, axis=-1)
         low = np.min(np.where(np.isfinite(speed), speed, np.inf), axis=-1)
         speed = np.where(np.isfinite(low), low, np.nan)
     dt = np.diff(t_s, prepend=np.nan)
-    return np.asarray(speed / dt[:, None] / leg_px)
+    speed = despike(np.asarray(speed / dt[:, None] / leg_px))
+    return speed if jumps is None else np.where(jumps, np.nan, speed)
+
+
+def despike(x: Arr, *, width: int = 3) -> Arr:
+    """Running median over ``width`` frames along axis 0 (NaN where the window holds a NaN).
+
+    A monotonic run is left exactly as it is (so is a change from a floor to a ramp), while
+    spikes of up to ``width // 2`` frames are removed."""
+    h = width // 2
+    if x.shape[0] < width:
+        return x
+    pad = np.concatenate([np.repeat(x[:1], h, axis=0), x, np.repeat(x[-1:], h, axis=0)])
+    win = np.lib.stride_tricks.sliding_window_view(pad, width, axis=0)
+    return np.asarray(np.median(win, axis=-1))
 
 
 @dataclass(frozen=True)
 class FlowSettings:
     """Tuning of :func:`flow_events` (see the module docstring)."""
 
-    search_s: float = 0.1
-    data_s: float = 0.15
+    search_s: float = 0.15
+    data_s: float = 0.25
     jump_s: float = 0.03
     min_jump_leg_per_s: float = 0.5
     min_r2: float = 0.6
+    min_measured: float = 0.7
     contact_ms_range: tuple[float, float] = (80.0, 500.0)
+
+
+def _change_window(seg: Arr, at: float, i0: int, lo: float, hi: float, *,
+                   before: bool) -> tuple[float, float, int, Arr]:
+    """The part of ``seg`` (speeds of intervals ending at ``i0, i0+1, ...``) that holds the change:
+    from the frame before the speed last holds half its sustained peak before IC to the end
+    (IC), or from the start to the frame after it first holds half the peak after TO (TO).
+    *Sustained*: the smallest of three consecutive frames, so that a spike is never a peak;
+    values of half the peak or more on the floor's side are spikes and are left out (NaN).
+    Gives the search range and first frame clipped to it."""
+    run = np.where(np.isfinite(seg), seg, -np.inf)
+    held = np.minimum(np.minimum(run, np.roll(run, 1)), np.roll(run, -1))
+    held[0], held[-1] = min(run[0], run[1]), min(run[-1], run[-2])
+    a = min(max(int(np.ceil(at)), 0), seg.size - 1)
+    k = int(np.argmax(held[: a + 1])) if before else int(np.argmax(held[a:])) + a
+    half = 0.5 * held[k]
+    low = np.flatnonzero(held < half)
+    seg = seg.copy()
+    if before:
+        after = low[low > k]
+        c = int(after[0]) - 1 if after.size else seg.size - 1
+        seg[c + 1:][seg[c + 1:] >= half] = np.nan
+        c = max(c - 1, k)
+        return max(lo, float(i0 + c - 1)), hi, i0 + c, seg[c:]
+    prior = low[low < k]
+    c = int(prior[-1]) + 1 if prior.size else 0
+    seg[:c][seg[:c] >= half] = np.nan
+    c = min(c + 1, seg.size - 1)
+    return lo, min(hi, float(i0 + c)), i0, seg[: c + 1]
 
 
 def _fit_event(speed: Arr, kp: float, mid: float, fps: float, cfg: FlowSettings, *,
@@ -174,27 +237,26 @@ def _fit_event(speed: Arr, kp: float, mid: float, fps: float, cfg: FlowSettings,
     else:
         i0, i1 = int(np.ceil(mid)) + 1, int(np.ceil(kp + d))
         lo, hi = max(kp - w, mid + 1.0), kp + w
-    if i0 < 1 or i1 >= n or i1 - i0 < 5:
+    i0, i1 = max(i0, 1), min(i1, n - 1)
+    if i1 - i0 < 5:
         return None
     seg = speed[i0:i1 + 1]
-    if not np.isfinite(seg).all():  # foot not measured in part of the window
+    if not np.isfinite(seg).any():  # foot not measured
         return None
-    # the data start at the swing's fastest point before IC / end at the fastest after TO
-    at = min(max(int(np.ceil(kp - i0)), 0), seg.size - 1)
-    k = int(np.argmax(seg[: at + 1])) if before else int(np.argmax(seg[at:])) + at
-    if before:
-        i0, seg = i0 + k, seg[k:]
-        lo = max(lo, float(i0 - 1))
-    else:
-        i1, seg = i0 + k, seg[: k + 1]
-        hi = min(hi, float(i1))
+    lo, hi, i0, seg = _change_window(seg, kp - i0, i0, lo, hi, before=before)
     if seg.size < 5:
         return None
-    fit = fit_change(seg, np.arange(i0, i1 + 1, dtype=np.float64), lo, hi, before=before,
-                     jump_frames=cfg.jump_s * fps)
+    seg = np.where(np.isfinite(seg), seg, np.nan)
+    t_end = np.arange(i0, i0 + seg.size, dtype=np.float64)
+    fit = fit_change(seg, t_end, lo, hi, before=before, jump_frames=cfg.jump_s * fps)
     if fit is None:
         return None
-    ok = fit.jump >= cfg.min_jump_leg_per_s and fit.jump > 3.0 * max(fit.floor, 0.0) and fit.r2 >= cfg.min_r2
+    seen = np.isfinite(seg)
+    near = np.abs(t_end - 0.5 - fit.frame) <= 0.05 * fps + 0.5  # the 50 ms either side of T
+    if (seen[near & (t_end - 0.5 < fit.frame)].sum() < 2 or seen[near & (t_end - 0.5 > fit.frame)].sum() < 2
+            or seen[near].mean() < cfg.min_measured):
+        return None  # the foot was not measured around the change
+    ok = fit.jump >= cfg.min_jump_leg_per_s and fit.jump > 2.0 * max(fit.floor, 0.0) and fit.r2 >= cfg.min_r2
     return fit if ok else None
 
 
@@ -210,7 +272,7 @@ def flow_events(events: Events, series: PoseSeries, motion: FootMotion, *, leg_p
     feet = [(c, stance_foot(series, c)) for c in events.contacts]
     known = [(c, f) for c, f in feet if f is not None]
     ground = ground_velocity(motion.sole_v(), known, series.n_frames)
-    speed = contact_speed(motion, ground, series.t_s, leg_px)
+    speed = contact_speed(motion, ground, series.t_s, leg_px, keypoint_jumps(series, motion))
     frames = np.arange(series.n_frames, dtype=np.float64)
     out: list[Contact] = []
     for c, foot in feet:

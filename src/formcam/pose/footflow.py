@@ -72,10 +72,43 @@ def _median_flow(flow: NDArray[np.float32], cx: float, cy: float, r: float) -> t
     return float(np.median(patch[:, 0])), float(np.median(patch[:, 1]))
 
 
-def sole_points(heel: Arr, toe: Arr) -> Arr:
-    """``(S, 2)`` points from heel to toe at :data:`formcam.series.SOLE_FRACTIONS`."""
+SOLE_INSET = (0.08, 0.12)
+"""Sole points sit this far inside the shoe (foot lengths: along the foot from each end, and up
+toward the ankle), so that their flow is the shoe's and not the ground's or the wall's behind it."""
+
+
+def sole_points(heel: Arr, toe: Arr, ankle: Arr) -> Arr:
+    """``(S, 2)`` points from heel to toe at :data:`formcam.series.SOLE_FRACTIONS`, inset
+    (:data:`SOLE_INSET`) into the shoe on the ankle's side of the heel-toe line."""
+    along = toe - heel
+    length = float(np.hypot(*along))
+    if length <= 0:
+        return np.repeat(heel[None, :], len(SOLE_FRACTIONS), axis=0)
+    normal = np.array([-along[1], along[0]]) / length
+    if np.dot(ankle - heel, normal) < 0:
+        normal = -normal
+    a = heel + SOLE_INSET[0] * along + SOLE_INSET[1] * length * normal
+    b = toe - SOLE_INSET[0] * along + SOLE_INSET[1] * length * normal
     f = np.asarray(SOLE_FRACTIONS)[:, None]
-    return np.asarray(heel[None, :] + f * (toe - heel)[None, :])
+    return np.asarray(a[None, :] + f * (b - a)[None, :])
+
+
+def rigid_at(points: Arr, v: Arr, targets: Arr) -> Arr:
+    """Velocities ``(M, 2)`` at ``targets (M, 2)`` of the 2D rigid motion (translation and
+    rotation, least squares) that best gives velocities ``v (N, 2)`` at ``points (N, 2)``."""
+    ok = np.isfinite(v).all(axis=1)
+    if ok.sum() < 3:
+        return np.full(targets.shape, np.nan)
+    p, w = points[ok], v[ok]
+    c = p.mean(axis=0)
+    d = p - c
+    # vx = ux - om * dy ; vy = uy + om * dx
+    a = np.zeros((2 * d.shape[0], 3))
+    a[0::2, 0], a[0::2, 2] = 1.0, -d[:, 1]
+    a[1::2, 1], a[1::2, 2] = 1.0, d[:, 0]
+    (ux, uy, om), *_ = np.linalg.lstsq(a, w.ravel(), rcond=None)
+    t = targets - c
+    return np.stack([ux - om * t[:, 1], uy + om * t[:, 0]], axis=1)
 
 
 def measure_foot(prev: NDArray[np.uint8], cur: NDArray[np.uint8], pts: Arr, origin: tuple[int, int],
@@ -94,9 +127,12 @@ def measure_foot(prev: NDArray[np.uint8], cur: NDArray[np.uint8], pts: Arr, orig
     local = (pts - np.asarray(origin, dtype=np.float64)) * scale
     r = max(1.0, PATCH_FRACTION * foot_px * scale)
     out = np.full(N_CH, np.nan)
-    for k, (x, y) in enumerate(sole_points(local[0], local[1])):
+    sole = sole_points(local[0], local[1], local[2])
+    n = sole.shape[0]
+    for k, (x, y) in enumerate(sole):
         vx, vy = _median_flow(back, x, y, r)
         out[2 * k: 2 * k + 2] = (-vx / scale, -vy / scale)
+    out[2 * n: 2 * n + 4] = rigid_at(sole / scale, out[: 2 * n].reshape(n, 2), local[:2] / scale).ravel()
     # ground / belt window: below the lowest sole point, as wide as the foot and a bit more
     low = float(max(local[0, 1], local[1, 1]))
     gx0, gx1 = min(local[0, 0], local[1, 0]) - 0.3 * foot_px * scale, max(local[0, 0], local[1, 0]) + \
@@ -124,11 +160,11 @@ class FootMotionObserver:
     """
 
     def __init__(self, keypoint_names: tuple[str, ...], *, min_score: float = 0.3, min_foot_px: float = 8.0,
-                 work_foot_px: float = 40.0) -> None:
+                 work_foot_px: float = 24.0) -> None:
         self.idx = {s: [keypoint_names.index(f"{s}_{p}") for p in ("heel", "foot_index", "ankle")]
                     for s in SIDES}
         self.min_score, self.min_foot_px, self.work_foot_px = min_score, min_foot_px, work_foot_px
-        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)  # type: ignore[attr-defined]
+        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)  # type: ignore[attr-defined]
         self.prev: Any = None
         self.motion: list[NDArray[np.float32]] = []  # per frame (P_t, 2, C)
         self.keypoints: list[NDArray[np.float32]] = []  # per frame (P_t, 6, 2): the feet, for matching
