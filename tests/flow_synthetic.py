@@ -70,7 +70,7 @@ def make_block_clip(*, n: int = 40, ic: float = 12.4, to: float = 27.6, belt: fl
         for tau in subs:
             img = np.empty((H, W), np.float32)
             img[:GROUND_Y] = wall
-            shift = int(round(-belt * tau)) % W  # belt moves left by |belt| px per frame
+            shift = round(-belt * tau) % W  # belt moves left by |belt| px per frame
             img[GROUND_Y:] = belt_tex[:, shift:shift + W]
             x, y = block_x_y(tau, **kw)
             m = np.float32([[1, 0, x], [0, 1, y - FOOT_H]])

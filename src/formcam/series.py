@@ -54,13 +54,14 @@ SOLE_FRACTIONS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
 """Points along each foot where its image motion is measured: fractions of the way heel -> toe."""
 FOOT_MOTION_CHANNELS: tuple[str, ...] = (
     *(f"sole{k}_{c}" for k in range(len(SOLE_FRACTIONS)) for c in ("vx", "vy")),
-    "heel_tip_vx", "heel_tip_vy", "toe_tip_vx", "toe_tip_vy",
+    "heel_vx", "heel_vy", "spin", "foot_dx", "foot_dy",
     "ground_vx", "ground_vy", "foot_px")
-"""Channels of :attr:`FootMotion.values`: the image velocity (px per analysed frame interval,
-x right, y down) at each sole point (measured just inside the shoe), at the heel and toe
-keypoints (the sole points' rigid motion, translation and rotation, extrapolated to the
-shoe's ends: the pivot of a heel strike or a push-off), of the ground below the foot, and
-the foot's length (heel to toe, px) in that frame."""
+"""Channels of :attr:`FootMotion.values`, velocities in px per analysed frame interval (x right,
+y down): at each sole point (measured just inside the shoe); the shoe's rigid motion fitted to
+them, as the velocity at the heel keypoint and the rotation ``spin`` (radians per frame,
+positive turns x toward y), with the heel -> toe vector ``foot_dx, foot_dy`` (px), so that the
+velocity anywhere on the sole line is known (a pivot at either end); the ground window below
+the foot; and the foot's length (heel to toe, px)."""
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,12 @@ class FootMotion:
         n = len(SOLE_FRACTIONS)
         return np.asarray(self.values[..., : 2 * n], dtype=np.float64).reshape(*self.values.shape[:2], n, 2)
 
-    def contact_v(self) -> NDArray[np.float64]:
-        """``(T, 2, S + 2, 2)`` velocity of each sole point and of the heel and toe tips (px/frame)."""
-        n = len(SOLE_FRACTIONS) + 2
-        return np.asarray(self.values[..., : 2 * n], dtype=np.float64).reshape(*self.values.shape[:2], n, 2)
+    def rigid(self) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """The shoe's rigid motion: ``(T, 2, 2)`` velocity at the heel, ``(T, 2)`` spin (rad/frame)
+        and ``(T, 2, 2)`` heel -> toe vector (px)."""
+        n = 2 * len(SOLE_FRACTIONS)
+        v = np.asarray(self.values, dtype=np.float64)
+        return v[..., n:n + 2], v[..., n + 2], v[..., n + 3:n + 5]
 
     def ground_v(self) -> NDArray[np.float64]:
         """``(T, 2, 2)`` velocity of the ground window below each foot (px/frame)."""

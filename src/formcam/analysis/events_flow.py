@@ -142,33 +142,32 @@ def ground_velocity(sole: Arr, contacts: list[tuple[Contact, int]], n: int) -> A
     return np.stack([np.interp(frames, mids, v[:, 0]), np.interp(frames, mids, v[:, 1])], axis=1)
 
 
-def keypoint_jumps(series: PoseSeries, motion: FootMotion, *, max_jump_foot: float = 0.35) -> NDArray[np.bool_]:
-    """``(T, 2)`` True where a foot's heel or toe keypoint moved more than ``max_jump_foot``
-    foot lengths differently from the image at the sole's ends (the keypoint is on something
-    else than in the frame before: the other foot, the other leg's shadow)."""
-    sole = motion.sole_v()
-    out = np.zeros((series.n_frames, 2), dtype=bool)
-    for j, side in enumerate(("left", "right")):
-        for k, name in ((0, "heel"), (-1, "foot_index")):
-            step = np.diff(series.xy[:, series.index(f"{side}_{name}")], axis=0, prepend=np.nan)
-            with np.errstate(invalid="ignore"):
-                out[:, j] |= np.hypot(*(step - sole[:, j, k]).T) > max_jump_foot * motion.foot_px()[:, j]
-    return out
+def line_speed(w: Arr, k: Arr, *, lo: float = -0.3, hi: float = 1.3) -> Arr:
+    """``min over s in [lo, hi] of |w + s k|`` for velocities ``w, k (..., 2)``: the slowest point
+    of a sole line whose velocity is ``w`` at the heel and changes by ``k`` to the toe."""
+    kk = np.sum(k * k, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.clip(np.where(kk > 0, -np.sum(w * k, axis=-1) / kk, 0.0), lo, hi)
+    return np.asarray(np.hypot(*np.moveaxis(w + s[..., None] * k, -1, 0)))
 
 
-def contact_speed(motion: FootMotion, ground: Arr, t_s: Arr, leg_px: float,
-                  jumps: NDArray[np.bool_] | None = None) -> Arr:
-    """``(T, 2)`` smallest sole-point speed relative to the ground (leg lengths per second)
-    over the interval ending at each frame; NaN on the first frame, where unmeasured and
-    where ``jumps``."""
-    rel = motion.contact_v() - ground[:, None, None, :]
+def contact_speed(motion: FootMotion, ground: Arr, t_s: Arr, leg_px: float) -> Arr:
+    """``(T, 2)`` speed relative to the ground of the slowest point of each shoe's sole
+    (leg lengths per second) over the interval ending at each frame: the smallest of the
+    measured sole points and of the sole line under the shoe's rigid motion (its pivot; the
+    line runs 0.3 foot lengths beyond the heel and toe keypoints, which the pose model puts
+    inside the shoe's outline); NaN on the first frame and where unmeasured."""
+    rel = motion.sole_v() - ground[:, None, None, :]
+    heel_v, spin, foot = motion.rigid()
+    across = np.stack([-foot[..., 1], foot[..., 0]], axis=-1) * spin[..., None]
     with np.errstate(invalid="ignore"):
         speed = np.linalg.norm(rel, axis=-1)
         low = np.min(np.where(np.isfinite(speed), speed, np.inf), axis=-1)
+        line = line_speed(heel_v - ground[:, None, :], across)
+        low = np.fmin(low, line)
         speed = np.where(np.isfinite(low), low, np.nan)
     dt = np.diff(t_s, prepend=np.nan)
-    speed = despike(np.asarray(speed / dt[:, None] / leg_px))
-    return speed if jumps is None else np.where(jumps, np.nan, speed)
+    return despike(np.asarray(speed / dt[:, None] / leg_px))
 
 
 def despike(x: Arr, *, width: int = 3) -> Arr:
@@ -211,7 +210,7 @@ def _change_window(seg: Arr, at: float, i0: int, lo: float, hi: float, *,
     a = min(max(int(np.ceil(at)), 0), seg.size - 1)
     k = int(np.argmax(held[: a + 1])) if before else int(np.argmax(held[a:])) + a
     half = 0.5 * held[k]
-    low = np.flatnonzero(held < half)
+    low = np.flatnonzero(run < half)
     seg = seg.copy()
     if before:
         after = low[low > k]
@@ -226,17 +225,19 @@ def _change_window(seg: Arr, at: float, i0: int, lo: float, hi: float, *,
     return lo, min(hi, float(i0 + c)), i0, seg[: c + 1]
 
 
-def _fit_event(speed: Arr, kp: float, mid: float, fps: float, cfg: FlowSettings, *,
-               before: bool) -> FlowFit | None:
-    """IC (``before``) or TO from one foot's contact speed, around the keypoint frame ``kp``."""
+def _fit_event(speed: Arr, kp: float, mid: float, fps: float, cfg: FlowSettings, *, before: bool,
+               bound: float | None = None) -> FlowFit | None:
+    """IC (``before``) or TO from one foot's contact speed, around the keypoint frame ``kp``;
+    ``bound``: the other foot's toe-off before this IC, or its contact after this TO (running
+    has a flight between them)."""
     n = speed.size
     w, d = cfg.search_s * fps, cfg.data_s * fps
     if before:
         i0, i1 = int(np.floor(kp - d)), int(np.floor(mid))
-        lo, hi = kp - w, min(kp + w, mid - 1.0)
+        lo, hi = max(kp - w, -np.inf if bound is None else bound), min(kp + w, mid - 1.0)
     else:
         i0, i1 = int(np.ceil(mid)) + 1, int(np.ceil(kp + d))
-        lo, hi = max(kp - w, mid + 1.0), kp + w
+        lo, hi = max(kp - w, mid + 1.0), min(kp + w, np.inf if bound is None else bound)
     i0, i1 = max(i0, 1), min(i1, n - 1)
     if i1 - i0 < 5:
         return None
@@ -272,15 +273,17 @@ def flow_events(events: Events, series: PoseSeries, motion: FootMotion, *, leg_p
     feet = [(c, stance_foot(series, c)) for c in events.contacts]
     known = [(c, f) for c, f in feet if f is not None]
     ground = ground_velocity(motion.sole_v(), known, series.n_frames)
-    speed = contact_speed(motion, ground, series.t_s, leg_px, keypoint_jumps(series, motion))
+    speed = contact_speed(motion, ground, series.t_s, leg_px)
     frames = np.arange(series.n_frames, dtype=np.float64)
     out: list[Contact] = []
-    for c, foot in feet:
+    for k, (c, foot) in enumerate(feet):
         new = c
         if foot is not None:
             mid = (c.ic_frame + c.to_frame) / 2
-            ic = _fit_event(speed[:, foot], c.ic_frame, mid, fps, cfg, before=True)
-            to = _fit_event(speed[:, foot], c.to_frame, mid, fps, cfg, before=False)
+            prev_to = events.contacts[k - 1].to_frame if k else None
+            next_ic = events.contacts[k + 1].ic_frame if k + 1 < len(feet) else None
+            ic = _fit_event(speed[:, foot], c.ic_frame, mid, fps, cfg, before=True, bound=prev_to)
+            to = _fit_event(speed[:, foot], c.to_frame, mid, fps, cfg, before=False, bound=next_ic)
             ic_f, to_f = (ic.frame if ic else c.ic_frame), (to.frame if to else c.to_frame)
             ic_s, to_s = (float(np.interp(f, frames, series.t_s)) for f in (ic_f, to_f))
             if cfg.contact_ms_range[0] <= 1000 * (to_s - ic_s) <= cfg.contact_ms_range[1]:

@@ -93,22 +93,20 @@ def sole_points(heel: Arr, toe: Arr, ankle: Arr) -> Arr:
     return np.asarray(a[None, :] + f * (b - a)[None, :])
 
 
-def rigid_at(points: Arr, v: Arr, targets: Arr) -> Arr:
-    """Velocities ``(M, 2)`` at ``targets (M, 2)`` of the 2D rigid motion (translation and
-    rotation, least squares) that best gives velocities ``v (N, 2)`` at ``points (N, 2)``."""
+def rigid_fit(points: Arr, v: Arr, origin: Arr) -> tuple[float, float, float]:
+    """The 2D rigid motion (least squares) that best gives velocities ``v (N, 2)`` at
+    ``points (N, 2)``: its velocity ``(ux, uy)`` at ``origin`` and its spin ``om`` (radians per
+    frame; the velocity at ``p`` is ``(ux - om (py - oy), uy + om (px - ox))``). NaN if fewer
+    than three points were measured."""
     ok = np.isfinite(v).all(axis=1)
     if ok.sum() < 3:
-        return np.full(targets.shape, np.nan)
-    p, w = points[ok], v[ok]
-    c = p.mean(axis=0)
-    d = p - c
-    # vx = ux - om * dy ; vy = uy + om * dx
+        return np.nan, np.nan, np.nan
+    d = points[ok] - origin
     a = np.zeros((2 * d.shape[0], 3))
     a[0::2, 0], a[0::2, 2] = 1.0, -d[:, 1]
     a[1::2, 1], a[1::2, 2] = 1.0, d[:, 0]
-    (ux, uy, om), *_ = np.linalg.lstsq(a, w.ravel(), rcond=None)
-    t = targets - c
-    return np.stack([ux - om * t[:, 1], uy + om * t[:, 0]], axis=1)
+    (ux, uy, om), *_ = np.linalg.lstsq(a, v[ok].ravel(), rcond=None)
+    return float(ux), float(uy), float(om)
 
 
 def measure_foot(prev: NDArray[np.uint8], cur: NDArray[np.uint8], pts: Arr, origin: tuple[int, int],
@@ -132,7 +130,8 @@ def measure_foot(prev: NDArray[np.uint8], cur: NDArray[np.uint8], pts: Arr, orig
     for k, (x, y) in enumerate(sole):
         vx, vy = _median_flow(back, x, y, r)
         out[2 * k: 2 * k + 2] = (-vx / scale, -vy / scale)
-    out[2 * n: 2 * n + 4] = rigid_at(sole / scale, out[: 2 * n].reshape(n, 2), local[:2] / scale).ravel()
+    out[2 * n: 2 * n + 3] = rigid_fit(sole / scale, out[: 2 * n].reshape(n, 2), local[0] / scale)
+    out[2 * n + 3: 2 * n + 5] = toe - heel
     # ground / belt window: below the lowest sole point, as wide as the foot and a bit more
     low = float(max(local[0, 1], local[1, 1]))
     gx0, gx1 = min(local[0, 0], local[1, 0]) - 0.3 * foot_px * scale, max(local[0, 0], local[1, 0]) + \
