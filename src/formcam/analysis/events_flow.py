@@ -12,9 +12,10 @@ Method, per contact (frames are fractional indices, interval ``i`` = frames ``i-
 
 1. *Stance foot*: the foot label whose sole is lower in the image at mid-stance (the
    swinging foot is well above it), so the model's left/right labels do not matter.
-2. *Ground velocity* ``g(t)`` (px/frame): the stance sole's own velocity at the middle of
-   each contact (median over the middle half of the stance and the sole points),
-   interpolated in time between contacts. A static camera gives a constant (zero
+2. *Ground velocity* ``g(t)`` (px/frame), per foot: the stance sole's own velocity at the
+   middle of each of that foot's contacts (median over the middle half of the stance and the
+   sole points), interpolated in time between them (the near and the far foot stand on
+   ground at different depths, whose image speeds differ in perspective). A static camera gives a constant (zero
    overground, the belt's speed on a treadmill, whose black belt may have no texture to
    measure); a smoothly panning camera a slowly changing one.
 3. *Contact speed* ``s(i)``: the smallest speed relative to ``g`` among the sole points
@@ -271,9 +272,12 @@ def flow_events(events: Events, series: PoseSeries, motion: FootMotion, *, leg_p
         return events
     fps = float(series.fps)
     feet = [(c, stance_foot(series, c)) for c in events.contacts]
-    known = [(c, f) for c, f in feet if f is not None]
-    ground = ground_velocity(motion.sole_v(), known, series.n_frames)
-    speed = contact_speed(motion, ground, series.t_s, leg_px)
+    speed = np.full((series.n_frames, 2), np.nan)
+    for j in (0, 1):  # each foot's own ground: the near and far foot's ground move apart in perspective
+        own = [(c, f) for c, f in feet if f == j]
+        ground = ground_velocity(motion.sole_v(), own or [(c, f) for c, f in feet if f is not None],
+                                 series.n_frames)
+        speed[:, j] = contact_speed(motion, ground, series.t_s, leg_px)[:, j]
     frames = np.arange(series.n_frames, dtype=np.float64)
     out: list[Contact] = []
     for k, (c, foot) in enumerate(feet):
