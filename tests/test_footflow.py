@@ -10,15 +10,8 @@ import numpy as np
 import pytest
 
 from formcam.analysis.events import Contact, Events
-from formcam.analysis.events_flow import (
-    FLOW,
-    KEYPOINTS,
-    event_sources,
-    fit_change,
-    flow_events,
-    flow_warnings,
-    line_speed,
-)
+from formcam.analysis.events_flow import FLOW, KEYPOINTS, event_sources, flow_events, flow_warnings
+from formcam.analysis.events_flow_fit import fit_change, line_speed
 from formcam.pose import FootMotionObserver, detect
 from formcam.pose.backends.replay import ReplayBackend
 from formcam.series import FOOT_MOTION_CHANNELS, FootMotion, load_foot_motion, save_keypoints

@@ -15,24 +15,37 @@ Method, per contact (frames are fractional indices, interval ``i`` = frames ``i-
 2. *Ground velocity* ``g(t)`` (px/frame), per foot: the stance sole's own velocity at the
    middle of each of that foot's contacts (median over the middle half of the stance and the
    sole points), interpolated in time between them (the near and the far foot stand on
-   ground at different depths, whose image speeds differ in perspective). A static camera gives a constant (zero
-   overground, the belt's speed on a treadmill, whose black belt may have no texture to
-   measure); a smoothly panning camera a slowly changing one.
-3. *Contact speed* ``s(i)``: the smallest speed relative to ``g`` among the sole points
-   (heel to toe) and the heel and toe tips (the shoe's rigid motion extrapolated to its
-   ends): the heel at a heel strike, the toe at push-off; a running median over five
-   frames removes one- and two-frame spikes (a keypoint on the other foot) and leaves
-   monotonic changes as they are.
+   ground at different depths, whose image speeds differ in perspective). A static camera
+   gives a constant (zero overground, the belt's speed on a treadmill, whose black belt may
+   have no texture to measure); a smoothly panning camera a slowly changing one.
+3. *Contact speed* ``s(i)`` (leg lengths per second): the slowest point of the sole relative
+   to ``g``: the smallest of the measured sole points (heel to toe, just inside the shoe) and
+   of the sole line under the shoe's rigid motion (translation and rotation fitted to those
+   points), from 0.3 foot lengths behind the heel keypoint to 0.3 beyond the toe keypoint
+   (the pose model puts them inside the shoe's outline): the pivot of a heel strike or of the
+   push-off. A running median of three frames removes one-frame spikes and leaves monotonic
+   changes as they are. The feet' motion follows the label repairs of the cleaning
+   (:meth:`formcam.series.FootMotion.swapped`).
 4. *Fits*: IC is the end of a decline, ``s = c + [t < T] (a + b (T - t))``; TO the start of
    a rise, ``s = c + [t > T] (a + b (t - T))`` (``a, b >= 0``), each averaged exactly over
-   the intervals, least squares over ``T`` on a 0.05-frame grid, searched within
-   ``search_s`` of the keypoint event on data within ``data_s`` of it (and not past
-   mid-stance).
-5. *Acceptance*: the foot measured in every frame of the fit; the model's speed change within
-   ``jump_s`` of ``T`` at least ``min_jump_leg_per_s`` leg lengths per second and more than
-   twice the floor ``c`` (a foot hidden behind the other leg, blurred or too
-   small gives a flat or noisy profile); the fit explains at least ``min_r2`` of the variance.
-   Otherwise the keypoint event is kept, and the contact's source says so.
+   the intervals, least squares over ``T`` on a 0.05-frame grid. The data run from the
+   swing's sustained peak speed (the smallest of three frames: a spike is no peak) through
+   the change to mid-stance, only from the frame before the speed last held half that peak
+   (IC; to the frame after it first holds it, TO); values of half the peak or more on the
+   stance side are spikes (a keypoint on the other foot) and are left out. ``T`` is searched
+   within ``search_s`` of the keypoint event, not past mid-stance, and not before the
+   previous contact's toe-off (IC) or after the next contact's IC (TO): running has a
+   flight between them.
+5. *Acceptance*: the foot measured on two frames or more on each side of ``T`` and on
+   ``min_measured`` of the frames within 50 ms of it; the model's speed change ``jump_s``
+   from ``T`` at least ``min_jump_leg_per_s`` leg lengths per second and more than twice
+   the floor ``c`` (a hidden, blurred or too small foot gives a flat or noisy profile); the
+   fit explains at least ``min_r2`` of the variance; the contact time stays within
+   ``contact_ms_range``. Otherwise the keypoint event is kept, and the contact's source
+   (``ic_source`` / ``to_source``) says so.
+
+Measured (``formcam verify`` through the pose model, and the synthetic block on a belt in
+tests/test_footflow.py): see the README's Accuracy section.
 """
 
 from __future__ import annotations
@@ -44,69 +57,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcam.analysis.events import Contact, Events
+from formcam.analysis.events_flow_fit import FlowFit, change_window, despike, fit_change, line_speed
 from formcam.series import FootMotion, PoseSeries
 
 log = logging.getLogger(__name__)
 Arr = NDArray[np.float64]
 FLOW = "flow"
 KEYPOINTS = "keypoints"
-
-
-@dataclass(frozen=True)
-class FlowFit:
-    """One event timed from the motion profile: fractional frame, jump (leg/s), floor (leg/s), r2."""
-
-    frame: float
-    jump: float
-    floor: float
-    r2: float
-
-
-def _interval_basis(t_end: Arr, cut: float, *, before: bool) -> tuple[Arr, Arr]:
-    """Averages over the intervals ``[t-1, t]`` of ``[x < cut]`` and ``[x < cut] (cut - x)``
-    (``before``), or of ``[x > cut]`` and ``[x > cut] (x - cut)``."""
-    lo, hi = t_end - 1.0, t_end
-    if before:
-        a = np.clip(cut - lo, 0.0, 1.0)
-        b = (np.maximum(cut - lo, 0.0) ** 2 - np.maximum(cut - hi, 0.0) ** 2) / 2.0
-    else:
-        a = np.clip(hi - cut, 0.0, 1.0)
-        b = (np.maximum(hi - cut, 0.0) ** 2 - np.maximum(lo - cut, 0.0) ** 2) / 2.0
-    return a, b
-
-
-def fit_change(speed: Arr, t_end: Arr, lo: float, hi: float, *, before: bool,
-               jump_frames: float = 2.0) -> FlowFit | None:
-    """Least-squares change point of ``speed`` (one value per interval ending at ``t_end``).
-
-    ``before=True``: the speed is high before ``T`` and at the floor after (initial contact);
-    ``False``: at the floor before and rising after (toe-off). ``T`` in ``[lo, hi]``
-    (fractional frames). ``jump`` = the model's change ``jump_frames`` from ``T``; units of ``speed``.
-    """
-    ok = np.isfinite(speed)
-    if ok.sum() < 5 or hi <= lo:
-        return None
-    y, t = speed[ok], t_end[ok]
-    best: tuple[float, float, Arr] | None = None
-    for cut in np.arange(lo, hi + 1e-9, 0.05):
-        a, b = _interval_basis(t, cut, before=before)
-        design = np.stack([np.ones_like(y), a, b], axis=1)
-        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-        if coef[1] < 0 or coef[2] < 0:  # refit without the offending term (non-negative model)
-            keep = [0] + [k for k in (1, 2) if coef[k] >= 0]
-            sub, *_ = np.linalg.lstsq(design[:, keep], y, rcond=None)
-            coef = np.zeros(3)
-            coef[keep] = sub
-            coef = np.maximum(coef, [-np.inf, 0.0, 0.0])
-        sse = float(np.sum((design @ coef - y) ** 2))
-        if best is None or sse < best[0]:
-            best = (sse, float(cut), np.asarray(coef, dtype=np.float64))
-    if best is None:
-        return None
-    sse, cut, coef = best
-    sst = float(np.sum((y - y.mean()) ** 2))
-    return FlowFit(frame=cut, jump=float(coef[1] + jump_frames * coef[2]), floor=float(coef[0]),
-                   r2=1.0 - sse / sst if sst > 0 else 0.0)
 
 
 def _sole_y(series: PoseSeries, side: str, frame: int) -> float:
@@ -143,15 +100,6 @@ def ground_velocity(sole: Arr, contacts: list[tuple[Contact, int]], n: int) -> A
     return np.stack([np.interp(frames, mids, v[:, 0]), np.interp(frames, mids, v[:, 1])], axis=1)
 
 
-def line_speed(w: Arr, k: Arr, *, lo: float = -0.3, hi: float = 1.3) -> Arr:
-    """``min over s in [lo, hi] of |w + s k|`` for velocities ``w, k (..., 2)``: the slowest point
-    of a sole line whose velocity is ``w`` at the heel and changes by ``k`` to the toe."""
-    kk = np.sum(k * k, axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        s = np.clip(np.where(kk > 0, -np.sum(w * k, axis=-1) / kk, 0.0), lo, hi)
-    return np.asarray(np.hypot(*np.moveaxis(w + s[..., None] * k, -1, 0)))
-
-
 def contact_speed(motion: FootMotion, ground: Arr, t_s: Arr, leg_px: float) -> Arr:
     """``(T, 2)`` speed relative to the ground of the slowest point of each shoe's sole
     (leg lengths per second) over the interval ending at each frame: the smallest of the
@@ -171,19 +119,6 @@ def contact_speed(motion: FootMotion, ground: Arr, t_s: Arr, leg_px: float) -> A
     return despike(np.asarray(speed / dt[:, None] / leg_px))
 
 
-def despike(x: Arr, *, width: int = 3) -> Arr:
-    """Running median over ``width`` frames along axis 0 (NaN where the window holds a NaN).
-
-    A monotonic run is left exactly as it is (so is a change from a floor to a ramp), while
-    spikes of up to ``width // 2`` frames are removed."""
-    h = width // 2
-    if x.shape[0] < width:
-        return x
-    pad = np.concatenate([np.repeat(x[:1], h, axis=0), x, np.repeat(x[-1:], h, axis=0)])
-    win = np.lib.stride_tricks.sliding_window_view(pad, width, axis=0)
-    return np.asarray(np.median(win, axis=-1))
-
-
 @dataclass(frozen=True)
 class FlowSettings:
     """Tuning of :func:`flow_events` (see the module docstring)."""
@@ -195,35 +130,6 @@ class FlowSettings:
     min_r2: float = 0.6
     min_measured: float = 0.7
     contact_ms_range: tuple[float, float] = (80.0, 500.0)
-
-
-def _change_window(seg: Arr, at: float, i0: int, lo: float, hi: float, *,
-                   before: bool) -> tuple[float, float, int, Arr]:
-    """The part of ``seg`` (speeds of intervals ending at ``i0, i0+1, ...``) that holds the change:
-    from the frame before the speed last holds half its sustained peak before IC to the end
-    (IC), or from the start to the frame after it first holds half the peak after TO (TO).
-    *Sustained*: the smallest of three consecutive frames, so that a spike is never a peak;
-    values of half the peak or more on the floor's side are spikes and are left out (NaN).
-    Gives the search range and first frame clipped to it."""
-    run = np.where(np.isfinite(seg), seg, -np.inf)
-    held = np.minimum(np.minimum(run, np.roll(run, 1)), np.roll(run, -1))
-    held[0], held[-1] = min(run[0], run[1]), min(run[-1], run[-2])
-    a = min(max(int(np.ceil(at)), 0), seg.size - 1)
-    k = int(np.argmax(held[: a + 1])) if before else int(np.argmax(held[a:])) + a
-    half = 0.5 * held[k]
-    low = np.flatnonzero(run < half)
-    seg = seg.copy()
-    if before:
-        after = low[low > k]
-        c = int(after[0]) - 1 if after.size else seg.size - 1
-        seg[c + 1:][seg[c + 1:] >= half] = np.nan
-        c = max(c - 1, k)
-        return max(lo, float(i0 + c - 1)), hi, i0 + c, seg[c:]
-    prior = low[low < k]
-    c = int(prior[-1]) + 1 if prior.size else 0
-    seg[:c][seg[:c] >= half] = np.nan
-    c = min(c + 1, seg.size - 1)
-    return lo, min(hi, float(i0 + c)), i0, seg[: c + 1]
 
 
 def _fit_event(speed: Arr, kp: float, mid: float, fps: float, cfg: FlowSettings, *, before: bool,
@@ -245,7 +151,7 @@ def _fit_event(speed: Arr, kp: float, mid: float, fps: float, cfg: FlowSettings,
     seg = speed[i0:i1 + 1]
     if not np.isfinite(seg).any():  # foot not measured
         return None
-    lo, hi, i0, seg = _change_window(seg, kp - i0, i0, lo, hi, before=before)
+    lo, hi, i0, seg = change_window(seg, kp - i0, i0, lo, hi, before=before)
     if seg.size < 5:
         return None
     seg = np.where(np.isfinite(seg), seg, np.nan)
