@@ -82,6 +82,36 @@ def stance_foot(series: PoseSeries, c: Contact) -> int | None:
     return int(np.argmax(ys))
 
 
+def _sole_xy(series: PoseSeries, side: str) -> Arr:
+    """``(T, 2, 2)`` heel and toe keypoints of ``side``."""
+    return np.stack([series.xy[:, series.index(f"{side}_{p}")] for p in ("heel", "foot_index")], axis=1)
+
+
+def follow_foot(series: PoseSeries, foot: int, mid: int, ground: Arr) -> NDArray[np.intp]:
+    """``(T,)`` per frame, the label (0 left, 1 right) whose heel and toe are nearer to where the
+    stance foot ``foot`` (labelled so at mid-stance frame ``mid``) would be if it moved with
+    the ground (``ground``, px/frame) from there: so that a left/right swap of the model's
+    labels that the cleaning did not repair (often near toe-off, when the swinging foot
+    passes) does not put the other foot's motion into this contact. ``foot`` where unknown."""
+    n = series.n_frames
+    out = np.full(n, foot, dtype=np.intp)
+    if not 0 <= mid < n or not np.isfinite(ground).all():
+        return out
+    step = np.nan_to_num(ground)
+    shift = np.concatenate([[0.0], np.cumsum(step[1:], axis=0)[:, 0]]), \
+        np.concatenate([[0.0], np.cumsum(step[1:], axis=0)[:, 1]])
+    moved = np.stack(shift, axis=1) - np.stack(shift, axis=1)[mid]  # (T, 2) ground displacement
+    soles = [_sole_xy(series, s) for s in ("left", "right")]
+    start = soles[foot][mid]
+    if not np.isfinite(start).all():
+        return out
+    expect = start[None] + moved[:, None, :]  # (T, 2 points, 2)
+    dist = np.stack([np.linalg.norm(sole - expect, axis=-1).mean(axis=-1) for sole in soles], axis=1)
+    ok = np.isfinite(dist).all(axis=1)
+    out[ok] = np.argmin(dist[ok], axis=1)
+    return out
+
+
 def ground_velocity(sole: Arr, contacts: list[tuple[Contact, int]], n: int) -> Arr:
     """``(T, 2)`` ground image velocity (px/frame): each stance's mid-stance sole velocity,
     interpolated in time (held at the ends); NaN if no stance was measured."""
@@ -116,7 +146,7 @@ def contact_speed(motion: FootMotion, ground: Arr, t_s: Arr, leg_px: float) -> A
         low = np.fmin(low, line)
         speed = np.where(np.isfinite(low), low, np.nan)
     dt = np.diff(t_s, prepend=np.nan)
-    return despike(np.asarray(speed / dt[:, None] / leg_px))
+    return np.asarray(speed / dt[:, None] / leg_px)
 
 
 @dataclass(frozen=True)
@@ -151,7 +181,7 @@ def _fit_event(speed: Arr, kp: float, mid: float, fps: float, cfg: FlowSettings,
     seg = speed[i0:i1 + 1]
     if not np.isfinite(seg).any():  # foot not measured
         return None
-    lo, hi, i0, seg = change_window(seg, kp - i0, i0, lo, hi, before=before)
+    lo, hi, i0, seg = change_window(seg, kp - i0, i0, lo, hi, before=before, span=w)
     if seg.size < 5:
         return None
     seg = np.where(np.isfinite(seg), seg, np.nan)
@@ -179,11 +209,12 @@ def flow_events(events: Events, series: PoseSeries, motion: FootMotion, *, leg_p
     fps = float(series.fps)
     feet = [(c, stance_foot(series, c)) for c in events.contacts]
     speed = np.full((series.n_frames, 2), np.nan)
+    grounds = []
     for j in (0, 1):  # each foot's own ground: the near and far foot's ground move apart in perspective
         own = [(c, f) for c, f in feet if f == j]
-        ground = ground_velocity(motion.sole_v(), own or [(c, f) for c, f in feet if f is not None],
-                                 series.n_frames)
-        speed[:, j] = contact_speed(motion, ground, series.t_s, leg_px)[:, j]
+        grounds.append(ground_velocity(motion.sole_v(), own or [(c, f) for c, f in feet if f is not None],
+                                       series.n_frames))
+        speed[:, j] = contact_speed(motion, grounds[j], series.t_s, leg_px)[:, j]
     frames = np.arange(series.n_frames, dtype=np.float64)
     out: list[Contact] = []
     for k, (c, foot) in enumerate(feet):
@@ -192,8 +223,10 @@ def flow_events(events: Events, series: PoseSeries, motion: FootMotion, *, leg_p
             mid = (c.ic_frame + c.to_frame) / 2
             prev_to = events.contacts[k - 1].to_frame if k else None
             next_ic = events.contacts[k + 1].ic_frame if k + 1 < len(feet) else None
-            ic = _fit_event(speed[:, foot], c.ic_frame, mid, fps, cfg, before=True, bound=prev_to)
-            to = _fit_event(speed[:, foot], c.to_frame, mid, fps, cfg, before=False, bound=next_ic)
+            labels = follow_foot(series, foot, round(mid), grounds[foot])
+            mine = despike(speed[np.arange(series.n_frames), labels])
+            ic = _fit_event(mine, c.ic_frame, mid, fps, cfg, before=True, bound=prev_to)
+            to = _fit_event(mine, c.to_frame, mid, fps, cfg, before=False, bound=next_ic)
             ic_f, to_f = (ic.frame if ic else c.ic_frame), (to.frame if to else c.to_frame)
             ic_s, to_s = (float(np.interp(f, frames, series.t_s)) for f in (ic_f, to_f))
             if cfg.contact_ms_range[0] <= 1000 * (to_s - ic_s) <= cfg.contact_ms_range[1]:

@@ -91,19 +91,25 @@ def despike(x: Arr, *, width: int = 3) -> Arr:
     return np.asarray(np.median(win, axis=-1))
 
 
-def change_window(seg: Arr, at: float, i0: int, lo: float, hi: float, *,
-                   before: bool) -> tuple[float, float, int, Arr]:
+def change_window(seg: Arr, at: float, i0: int, lo: float, hi: float, *, before: bool,
+                  span: float) -> tuple[float, float, int, Arr]:
     """The part of ``seg`` (speeds of intervals ending at ``i0, i0+1, ...``) that holds the change:
     from the frame before the speed last holds half its sustained peak before IC to the end
     (IC), or from the start to the frame after it first holds half the peak after TO (TO).
     *Sustained*: the smallest of three consecutive frames, so that a spike is never a peak;
-    values of half the peak or more on the floor's side are spikes and are left out (NaN).
+    the peak is looked for within ``span`` frames before (IC) or after (TO) ``at``, the
+    keypoint event; values of half the peak or more on the floor's side are spikes and are
+    left out (NaN).
     Gives the search range and first frame clipped to it."""
     run = np.where(np.isfinite(seg), seg, -np.inf)
     held = np.minimum(np.minimum(run, np.roll(run, 1)), np.roll(run, -1))
     held[0], held[-1] = min(run[0], run[1]), min(run[-1], run[-2])
     a = min(max(int(np.ceil(at)), 0), seg.size - 1)
-    k = int(np.argmax(held[: a + 1])) if before else int(np.argmax(held[a:])) + a
+    if before:
+        b = max(a - int(np.ceil(span)), 0)
+        k = int(np.argmax(held[b: a + 1])) + b
+    else:
+        k = int(np.argmax(held[a: a + int(np.ceil(span)) + 1])) + a
     half = 0.5 * held[k]
     low = np.flatnonzero(run < half)
     seg = seg.copy()
