@@ -129,3 +129,18 @@ def test_foot_motion_round_trips_through_the_keypoints_file(tmp_path) -> None:  
     assert load_foot_motion(save_keypoints(tmp_path / "plain.npz", clip.series)) is None
     with pytest.raises(ValueError, match="foot motion"):
         FootMotion(values=np.zeros((3, 2, 4), np.float32))
+
+
+def test_runner_motion_picks_the_runners_detection() -> None:
+    """Two people per frame (a decoy first): the runner's foot motion comes from the detection
+    whose feet are the runner's series', frame by frame."""
+    clip = make_block_clip(n=12)
+    alone = _measure(clip)
+    obs = FootMotionObserver(clip.series.keypoints)
+    decoy = clip.series.xy + np.array([0.0, -150.0])
+    for i, img in enumerate(clip.frames):
+        kp = np.stack([decoy[i], clip.series.xy[i]])
+        obs(Frame(i, float(clip.series.t_s[i]), img), kp, np.repeat(clip.series.score[i][None], 2, axis=0))
+    got = obs.runner_motion(clip.series)
+    assert np.array_equal(got.values, alone.values, equal_nan=True)
+    assert np.isfinite(got.values[1:, 1, :]).all()

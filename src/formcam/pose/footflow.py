@@ -22,6 +22,7 @@ not found (score below ``min_score``), too small, or on the first frame.
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 import cv2
@@ -197,7 +198,7 @@ class FootMotionObserver:
         return measure_foot(gray_crop(self.prev, box), gray_crop(pixels, box), pts, (box[0], box[1]),
                             scale, self.dis)
 
-    def runner_motion(self, series: PoseSeries, *, max_px: float = 1.0) -> FootMotion:
+    def runner_motion(self, series: PoseSeries, *, max_px: float = 3.0) -> FootMotion:
         """The runner's foot motion, frame by frame from the detection whose feet match the
         runner's series (within ``max_px``); NaN where none does (gaps, other people)."""
         idx = [i for s in SIDES for i in self.idx[s]]
@@ -206,7 +207,9 @@ class FootMotionObserver:
         for t in range(min(series.n_frames, len(self.motion))):
             if self.keypoints[t].shape[0] == 0 or not np.isfinite(mine[t]).any():
                 continue
-            d = np.nanmax(np.abs(self.keypoints[t] - mine[t][None]), axis=(1, 2))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a person without feet: all NaN
+                d = np.nanmax(np.abs(self.keypoints[t] - mine[t][None]), axis=(1, 2))
             best = int(np.nanargmin(np.where(np.isfinite(d), d, np.inf)))
             if np.isfinite(d[best]) and d[best] <= max_px:
                 out[t] = self.motion[t][best]
