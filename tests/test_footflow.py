@@ -144,3 +144,26 @@ def test_runner_motion_picks_the_runners_detection() -> None:
     got = obs.runner_motion(clip.series)
     assert np.array_equal(got.values, alone.values, equal_nan=True)
     assert np.isfinite(got.values[1:, 1, :]).all()
+
+
+def test_follow_foot_crosses_a_label_swap() -> None:
+    """The stance foot rides the ground (-2 px/frame); the model swaps the feet' labels in
+    frames 12-14: the stance foot is followed to the other label there, and back."""
+    from formcam.analysis.events_flow import follow_foot
+
+    clip = make_block_clip(n=20)
+    s = clip.series
+    xy = s.xy.copy()
+    n = s.n_frames
+    t = np.arange(n, dtype=np.float64)
+    stance = np.stack([200.0 - 2.0 * t, np.full(n, 170.0)], axis=1)
+    swing = np.stack([100.0 + 6.0 * t, np.full(n, 120.0)], axis=1)
+    for name, off in (("heel", 0.0), ("foot_index", 48.0)):
+        xy[:, s.index(f"right_{name}")] = stance + np.array([off, 0.0])
+        xy[:, s.index(f"left_{name}")] = swing + np.array([off, 0.0])
+    for k in (12, 13, 14):
+        for name in ("heel", "foot_index"):
+            i, j = s.index(f"right_{name}"), s.index(f"left_{name}")
+            xy[k, [i, j]] = xy[k, [j, i]]
+    got = follow_foot(replace(s, xy=xy), 1, 6, np.tile([-2.0, 0.0], (n, 1)))
+    assert got.tolist() == [1] * 12 + [0] * 3 + [1] * 5

@@ -60,8 +60,10 @@ FOOT_MOTION_CHANNELS: tuple[str, ...] = (
 y down): at each sole point (measured just inside the shoe); the shoe's rigid motion fitted to
 them, as the velocity at the heel keypoint and the rotation ``spin`` (radians per frame,
 positive turns x toward y), with the heel -> toe vector ``foot_dx, foot_dy`` (px), so that the
-velocity anywhere on the sole line is known (a pivot at either end); the ground window below
-the foot; and the foot's length (heel to toe, px)."""
+velocity anywhere on the sole line is known (a pivot at either end); a ground window below
+the foot (kept for diagnosis: the analysis takes the ground's velocity from the stance foot
+itself, because a window on a black belt or on a treadmill's deck reads nothing or the
+wrong surface); and the foot's length (heel to toe, px)."""
 
 
 @dataclass(frozen=True)
