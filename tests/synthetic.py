@@ -5,8 +5,9 @@ per frame and projected orthographically onto an image (pixels, y down):
 
 * segment lengths from stature with Drillis & Contini fractions
   (hip 0.530 H, knee 0.285 H, ankle 0.039 H, shoulder 0.818 H, foot 0.152 H);
-* pelvis: constant speed ``v`` forward, vertical sinusoid (period = step,
-  lowest at each midstance, peak-to-peak = ``vertical_oscillation_cm``),
+* pelvis: constant speed ``v`` forward, vertically free fall in flight and a
+  spring arc in stance (:func:`formcam.phantom.bounce.pelvis_bounce_m`; period =
+  step, lowest at each midstance, peak-to-peak = ``vertical_oscillation_cm``),
   lateral sinusoid (period = stride, toward the stance side at its midstance,
   peak-to-peak = ``pelvic_sway_cm``), obliquity ``pelvic_drop_deg * cos(.)``
   (stance-side hip higher at its midstance);
@@ -36,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.interpolate import CubicHermiteSpline
 
+from formcam.phantom.bounce import pelvis_bounce_m
 from formcam.series import BLAZEPOSE_KEYPOINTS, PoseSeries
 
 Arr = NDArray[np.float64]
@@ -129,7 +131,10 @@ class _Model:
         return np.cos(2 * np.pi * (tau - self.tc / 2) / self.t_stride)
 
     def pelvis_y(self, tau: Arr) -> Arr:
-        return self.h0 - self.amp * self._cos_step(tau)
+        """Free fall in flight, a spring in stance (:mod:`formcam.phantom.bounce`)."""
+        bounce_m = pelvis_bounce_m(tau, step_s=self.t_step, contact_s=self.tc,
+                                   oscillation_m=self.p.vertical_oscillation_cm / 100.0)
+        return self.h0 + 100.0 * bounce_m  # cm
 
     def obliquity(self, tau: Arr) -> Arr:
         """+ = left hip higher (rad)."""

@@ -109,17 +109,19 @@ def test_sdds_come_from_the_rules() -> None:
 
 
 def test_mediapipe_and_onnx_metrics_agree_within_sdd(side_clip: Path, tmp_path: Path) -> None:
-    """Every compared metric within its SDD, except contact time: keypoints 0.15 px apart
-    (median) still move the phantom's early, model-biased toe-off by whole frames
-    (measured -33 ms = 2 frames; issue #4 explains the toe-off bias). Contact time is held
-    to 2.5 frames here, and the gap to its 14 ms SDD is reported in issue #8. It is not a
-    backend difference: MediaPipe alone on this clip re-rendered with 0.5-level pixel noise
-    (seeds 1-3) gave 260, 170 and 168 ms against 209 ms without noise (truth 250 ms)."""
+    """Every compared metric within its SDD, except contact time, which is not compared:
+    through a pose model it is not a backend property. Keypoints 0.15 px apart (median)
+    move the phantom's model-biased toe-off by whole frames; MediaPipe alone on this clip
+    re-rendered with 0.5-level pixel noise (seeds 1-3) gave 260, 170 and 168 ms against
+    209 ms without noise (truth 250 ms), and after the phantom's pelvis became a free
+    fall (issue 18) the same analysis read 259 ms (MediaPipe) and 135 ms (ONNX). Contact
+    timing through the model is issue 20's; ``formcam verify`` reports it against truth."""
     reports = {}
     for backend in ("mediapipe", "onnx"):
         options = AnalyzeOptions(backend=backend, outputs=False, render_video=False)
         reports[backend] = analyze_video(side_clip, tmp_path / backend, options).report["metrics"]
-    tol = {**tolerances(reports["mediapipe"]), "contact_time_ms": 2.5 * 1000.0 / 60.0}
-    diffs = {name: reports["onnx"][name]["value"] - reports["mediapipe"][name]["value"] for name in METRICS}
+    tol = tolerances(reports["mediapipe"])
+    diffs = {name: reports["onnx"][name]["value"] - reports["mediapipe"][name]["value"] for name in METRICS
+             if name != "contact_time_ms"}
     over = {name: (round(d, 2), round(tol[name], 2)) for name, d in diffs.items() if abs(d) > tol[name]}
     assert not over, f"difference beyond the SDD (difference, SDD): {over}"

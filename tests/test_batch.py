@@ -192,3 +192,10 @@ def test_row_status_is_ok_partial_or_error_with_reasons() -> None:
     none = {"view": "rear", "metrics": {"pelvic_drop_deg": entry(False)}}
     row = report_row("b.mp4", none)
     assert row["status"] == "error" and "no metric could be measured" in row["error"]
+    short = {"view": "side", "metrics": {n: entry(False) for n in names}}
+    short["metrics"]["cadence_spm"]["reason"] = "not measurable in any step"
+    err = report_row("c.mp4", short)["error"]  # each reason once, with the metrics it holds for
+    assert err.count("too few steps") == 1 and err.count("not measurable in any step") == 1
+    assert err.startswith("no metric could be measured (not measurable in any step: cadence_spm; "
+                          "too few steps: ")
+    assert all(n in err for n in names)

@@ -75,9 +75,11 @@ def test_events_facing_left() -> None:
 
 
 def test_events_with_pixel_noise() -> None:
-    """sigma = 1.5 px on a 510 px tall runner at 120 fps."""
+    """sigma = 1.5 px on a 510 px tall runner at 120 fps; 8 noise draws (72 contacts), so
+    that the median is a property of the method rather than of one draw (with 3 draws it
+    moved by 0.3 frame between equivalent runners)."""
     ic_all, to_all = [], []
-    for seed in range(3):
+    for seed in range(8):
         s, truth = make_runner(fps=120, duration_s=4)
         ev = _detect(add_noise(s, 1.5, np.random.default_rng(seed)))
         ic, to, missed = _errors_frames(ev, truth, 120)

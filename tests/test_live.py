@@ -151,7 +151,10 @@ def short_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
 
 
 def test_live_realtime_file_records_and_reports(short_clip: tuple[Path, float], tmp_path: Path) -> None:
-    """5 s, not 4: on a 4 s clip ``analyze`` itself (lite) is off by up to 5 steps/min (8 steps)."""
+    """5 s, not 4: on a 4 s clip ``analyze`` itself (lite) is off by up to 5 steps/min (8 steps).
+    On 5 s (12 steps) the lite model's alternating step times (0.25 / 0.45 s) leave the
+    events-based cadence 1.8 steps/min off on the free-falling phantom (166.2 for 168; it
+    was 0.6 off on the sinusoidal one), hence 2.5 steps/min."""
     clip, cadence = short_clip
     out = tmp_path / "D"
     proc = subprocess.run([sys.executable, "-m", "formcam", "live", "--source", str(clip), "--realtime",
@@ -162,7 +165,7 @@ def test_live_realtime_file_records_and_reports(short_clip: tuple[Path, float], 
     assert "live: 300 frames offered" in proc.stdout
     report = json.loads((out / "report.json").read_text())
     assert report["input"]["frame_count"] == 300
-    assert report["metrics"]["cadence_spm"]["value"] == pytest.approx(cadence, abs=1.5)
+    assert report["metrics"]["cadence_spm"]["value"] == pytest.approx(cadence, abs=2.5)
 
 
 @pytest.mark.parametrize(("args", "expected"), [

@@ -44,7 +44,8 @@ def test_a_value_far_outside_every_tolerance_fails_every_row(case: Case, sign: f
     truth = _truth(case)
     rows = compare(case, truth, _report(truth, offset=sign * 1e4, event_shift_s=sign * 1e3))
     side = case.view.startswith("side")
-    assert len(rows) == 1 + (len(SIDE_METRICS) + len(EVENTS) if side else len(REAR_METRICS))
+    rear_n = len(REAR_METRICS) - (case.fps < 45)  # rear contact time is withheld below 45 fps
+    assert len(rows) == 1 + len(EVENTS) + (len(SIDE_METRICS) if side else rear_n)
     assert all(r.judged for r in rows)
     assert [r.quantity for r in rows if r.ok] == []
     assert all(r.mark == "✗" for r in rows)

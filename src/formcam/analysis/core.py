@@ -93,6 +93,7 @@ class Analysis:
                             "source": self.events.periodicity.source,
                             "half_step_acf": self.events.periodicity.half_step_acf},
             "event_sources": event_sources(self.events),
+            "event_rules": self.events.timing or None,
             "rejected_contacts": [{"side": r.side, "contact_s": r.ic_s, "toe_off_s": r.to_s,
                                    "reason": r.reason} for r in self.events.rejected],
         }

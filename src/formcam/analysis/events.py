@@ -20,7 +20,15 @@ Method (treadmill *and* overground, static *and* panning camera)
    (:func:`formcam.analysis.events_fit.rough_stances`).
 3. *Sub-frame refinement* (:func:`formcam.analysis.events_fit.ic_to`): change-point fits of
    the vertical position of the foot point on the ground (the foot stops
-   descending at IC, starts rising at TO), inside those windows.
+   descending at IC, starts rising at TO), inside those windows. Side view: each
+   contact also gets the alternatives of :mod:`formcam.analysis.events_lock`: the
+   instant the heel's image ``x`` comes within 0.0125 leg of its stance line (the foot
+   starts moving with the ground; not for a heel-first landing, whose foot-height IC
+   is sharp) and the instant the last foot point rises 0.02 leg above its stance
+   level (clean foot points only). Which rules time the clip is decided once, by the
+   hips' free fall (:mod:`formcam.analysis.events_choice`): an alternative is used
+   (IC method ``"ground-lock"``) only when it is clearly closer to the flight edges.
+   ``Events.timing`` says which.
 4. *Validation and reconciliation* (report less rather than wrong numbers):
    contact time within ``contact_ms_range`` (80-500 ms); the foot tracked around
    the contact; in a side view the ankle moves backward relative to the hip
@@ -43,9 +51,15 @@ noise-free max IC / TO error 0.7 / 0.4 frames at 30 fps, <= 0.4 / 0.6 frames at
 11 / 4 / 4 / 3 ms at 30 / 60 / 120 / 240 fps. On real BlazePose clips the timing of
 single events is not validated (literature: 10-14 ms, Young 2023); step counts
 and cadence are checked against hand counts in tests/test_real_clips.py.
-On real motion capture of a forefoot striker (``../shared/mocap``, force plates,
-exact keypoints) initial contact is 26-44 ms late and toe-off 33-47 ms early: the
-foot-height kink is the drawn runner's, not a real foot's (see the README, Accuracy).
+
+Measured against force plates (50 N) on real running motion capture of a forefoot
+striker (../shared/mocap, exact keypoints; median |error|, signed median), where the
+free fall picks the alternatives: IC 2.1 ms (-0.0) at 60 fps, 2.2 ms (-1.9) at 240 fps,
+6.7 ms (+6.7) at 120 fps (3.5 m/s, tilted camera), 12.5 ms (-7.7) at 30 fps with 2 px
+noise; TO 10.9 (+10.9), 2.6 (-2.6), 3.0 (+1.2), 24.9 ms (-23.9; noisy points keep the
+foot-height TO). The foot-height rules alone were 26-44 ms late (IC) and 33-47 ms early
+(TO) there; on the drawn runners (phantom, synthetic) they are right and the
+alternatives 15-27 ms early / 10-15 ms late, and the free fall keeps them.
 """
 
 from __future__ import annotations
@@ -78,7 +92,8 @@ __all__ = ["Contact", "Events", "Periodicity", "Rejected", "detect_events", "foo
 class Contact:
     """One foot contact. Frames are fractional indices (sub-frame), times in s.
 
-    ``method``: ``"vertical"`` (sub-frame fit of the foot height) or ``"fore-aft"``
+    ``method``: ``"vertical"`` (sub-frame fit of the foot height), ``"ground-lock"`` (IC
+    where the heel starts moving with the ground, see the module docstring) or ``"fore-aft"``
     (the fit failed; IC / TO = 50 ms after / 40 ms before the foot's most-forward /
     most-backward point relative to the hip, about +-2 frames at 30 fps).
     ``ic_source`` / ``to_source``: what timed the event, ``"keypoints"`` (the rules here) or
@@ -92,6 +107,8 @@ class Contact:
     to_s: float
     step_time_s: float | None = None
     method: str = "vertical"
+    ic_alt_frame: float | None = None
+    to_alt_frame: float | None = None
     ic_source: str = "keypoints"
     to_source: str = "keypoints"
 
@@ -133,6 +150,7 @@ class Events:
     n_missed_contacts: int = 0
     swap_frames: tuple[tuple[int, int], ...] = ()
     side_confidence: float = 1.0
+    timing: str = ""
 
     def of_side(self, side: str) -> tuple[Contact, ...]:
         return tuple(c for c in self.contacts if c.side == side)
@@ -231,6 +249,9 @@ def _contacts(series: PoseSeries, per: Periodicity, *, forward_sign: int, side_v
         if found is not None:
             res = _check(series, side, found[0], found[1], h_raw, ank_u=ank_u, leg_px=leg_px,
                          contact_ms_range=contact_ms_range)
+            if isinstance(res, Contact) and side_view:
+                from formcam.analysis.events_choice import with_alternatives
+                res = with_alternatives(res, series, points, leg_px=leg_px, sigma=sigma)
         elif icw is not None and 0.2 * fps <= a < b < h.size - 0.2 * fps:  # fit failed: fore-aft estimate
             res = _check(series, side, float(a), float(b), h_raw, ank_u=ank_u, leg_px=leg_px,
                          contact_ms_range=contact_ms_range)
@@ -321,6 +342,8 @@ def detect_events(series: PoseSeries, *, forward_sign: int = 1, side_view: bool 
     per = stride_periodicity(series, side_view=side_view, forward_sign=forward_sign)
     contacts, rejected = _contacts(series, per, forward_sign=forward_sign, side_view=side_view,
                                    leg_px=leg_length_px, contact_ms_range=contact_ms_range)
+    from formcam.analysis.events_choice import choose_timing
+    contacts, timing = choose_timing(series, contacts, step_s=per.stride_s / 2, leg_px=leg_length_px)
     seq, rej2 = _sequence(contacts, step_s_range, per)
     feet = _alternate(series, seq, per, step_s_range=step_s_range, forward_sign=forward_sign,
                       side_view=side_view, leg_px=leg_length_px)
@@ -329,4 +352,4 @@ def detect_events(series: PoseSeries, *, forward_sign: int = 1, side_view: bool 
         log.debug("rejected %s contact at %.3f s: %s", rej.side, rej.ic_s, rej.reason)
     return Events(tuple(feet.contacts), tuple(sorted(rejected, key=lambda r: r.ic_s)), per.stride_s,
                   periodicity=per, n_missed_contacts=feet.n_missed, swap_frames=feet.swaps,
-                  side_confidence=feet.confidence)
+                  side_confidence=feet.confidence, timing=timing)

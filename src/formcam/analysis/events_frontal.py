@@ -44,10 +44,16 @@ from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import find_peaks, savgol_filter
 
 from formcam.analysis.events import Contact, Events, Rejected
 from formcam.analysis.events_fit import fill_nan, pt
+from formcam.analysis.events_flight import (
+    G_RANGE,
+    MIN_TIMING_FPS,
+    flight_edges,
+    flight_g_ratio,
+    hip_acceleration,
+)
 from formcam.analysis.events_midstance import midstance_contacts
 from formcam.analysis.events_period import DEFAULT_STRIDE_S, Periodicity, autocorr_period
 from formcam.analysis.kinematics import leg_length_px as leg_length
@@ -55,59 +61,6 @@ from formcam.series import PoseSeries
 
 log = logging.getLogger(__name__)
 Arr = NDArray[np.float64]
-
-
-def acceleration(h: Arr, fps: float, *, window_s: float = 0.08) -> Arr:
-    """``(T,)`` second derivative of ``h`` (px / s^2): local quadratic (Savitzky-Golay)
-    over ``window_s`` (at least 5 samples). NaN gaps are filled linearly first."""
-    n = max(5, round(window_s * fps) | 1)
-    x = fill_nan(h)
-    if x.size < n or not np.isfinite(x).all():
-        return np.full(h.shape, np.nan)
-    return np.asarray(savgol_filter(x, n, 2, deriv=2, mode="interp") * fps * fps)
-
-
-def plateau_edge(acc: Arr, t_lo: float, t_hi: float, *, w: float, leaving: bool) -> float | None:
-    """Sub-frame time (frames) in ``[t_lo, t_hi]`` where ``acc`` leaves (``leaving``: IC)
-    or reaches (TO) its low flight plateau: constant on the flight side, a line rising
-    away from it on the stance side (slope > 0); least squares over the fixed window
-    ``[t_lo - w, t_hi + w]``, 0.05-frame grid. None if the window leaves the data."""
-    lo, hi = int(np.floor(t_lo - w)), int(np.ceil(t_hi + w)) + 1
-    if lo < 0 or hi > acc.size or t_hi < t_lo or not np.isfinite(acc[lo:hi]).all():
-        return None
-    grid = np.arange(t_lo, t_hi + 1e-9, 0.05)
-    rel = np.arange(lo, hi, dtype=np.float64)[None, :] - grid[:, None]
-    f = np.maximum(rel, 0) if leaving else np.maximum(-rel, 0)
-    y = acc[lo:hi] - acc[lo:hi].mean()
-    fm = f - f.mean(axis=1, keepdims=True)
-    s = (fm * y[None, :]).sum(axis=1) / np.maximum((fm * fm).sum(axis=1), 1e-12)
-    sse = ((y[None, :] - fm * s[:, None]) ** 2).sum(axis=1)
-    sse[s <= 0] = np.inf
-    if not np.isfinite(sse).any():
-        return None
-    return float(grid[int(np.argmin(sse))])
-
-
-def hip_acceleration(series: PoseSeries) -> Arr:
-    """``(T,)`` vertical acceleration (px / s^2, y up) of the hip midpoint: local quadratic
-    over ~50 ms (at least 5 samples) of the gap-filled height."""
-    h = -(pt(series, "left_hip")[:, 1] + pt(series, "right_hip")[:, 1]) / 2
-    return acceleration(h, float(series.fps), window_s=0.05)
-
-
-def flight_edges(acc: Arr, fps: float, step_s: float, *, reach_s: float = 0.08
-                 ) -> list[tuple[float | None, int, float | None]]:
-    """Per flight phase ``(TO before it, centre frame, IC after it)`` in fractional frames
-    (None where :func:`plateau_edge` finds no edge within ``reach_s``). Flights are the
-    minima of ``acc`` at least 0.6 steps apart."""
-    mins, _ = find_peaks(-np.nan_to_num(acc, nan=0.0), distance=max(1, int(0.6 * step_s * fps)))
-    w = max(2.0, 0.06 * fps)
-    out = []
-    for m in mins.tolist():
-        to = plateau_edge(acc, m - reach_s * fps, float(m), w=w, leaving=False)
-        ic = plateau_edge(acc, float(m), m + reach_s * fps, w=w, leaving=True)
-        out.append((to, m, ic))
-    return out
 
 
 def stance_side_votes(series: PoseSeries, stances: list[tuple[float, float]]) -> Arr:
@@ -200,34 +153,6 @@ def detect_frontal_events(series: PoseSeries, *, contact_ms_range: tuple[float, 
             contacts, per = _with_steps(fb[0], fb[1].stride_s / 2), fb[1]
     return Events(tuple(contacts), tuple(sorted(rejected, key=lambda r: r.ic_s)), per.stride_s,
                   periodicity=per)
-
-
-MIN_TIMING_FPS = 45.0
-"""Below this rate the 5-sample acceleration fit spans > 110 ms and widens each stance
-(mocap, 30 fps: IC 22 ms early, TO 18 ms late, contact time +40 ms): the contacts are
-``"flight-coarse"``, their mid-stance is kept (unbiased) and their contact time withheld."""
-G_RANGE: tuple[float, float] = (0.65, 1.4)
-"""Accepted hip acceleration in flight, in g (the body scale is only known to ~15 %)."""
-LEG_PER_M = 0.49 * 1.75
-
-
-
-def flight_g_ratio(acc: Arr, fps: float, step_s: float,
-                   leg_length_px: float | None) -> tuple[float, float]:
-    """(level, curvature) of the hip acceleration at the flight minima, medians in g:
-    ``level`` = -acceleration (1.0 = free fall); ``curvature`` = how much it rises
-    within +-25 ms (at least one frame) of the minimum (~0 on a free-fall plateau,
-    ~0.15 g for a sinusoidal bounce). NaN without a body scale or minima."""
-    if leg_length_px is None or not np.isfinite(leg_length_px) or leg_length_px <= 0:
-        return float("nan"), float("nan")
-    mins, _ = find_peaks(-np.nan_to_num(acc, nan=0.0), distance=max(1, int(0.6 * step_s * fps)))
-    k = max(1, round(0.025 * fps))
-    mins = mins[(mins >= k) & (mins < acc.size - k)]
-    if mins.size < 2:
-        return float("nan"), float("nan")
-    g_px = 9.81 * leg_length_px / LEG_PER_M
-    rise = (acc[mins - k] + acc[mins + k]) / 2 - acc[mins]
-    return float(-np.median(acc[mins]) / g_px), float(np.median(rise) / g_px)
 
 
 def _with_steps(contacts: list[Contact], step_s: float) -> list[Contact]:

@@ -246,6 +246,6 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
             if not available_in(name, view)[0]:
                 vals[name] = None
         steps.append({"side": c.side, "contact_frame": round(c.ic_frame), "contact_s": c.ic_s,
-                      "toe_off_frame": round(c.to_frame), "toe_off_s": c.to_s,
+                      "toe_off_frame": round(c.to_frame), "toe_off_s": c.to_s, "event_method": c.method,
                       "contact_source": c.ic_source, "toe_off_source": c.to_source, **vals})
     return steps

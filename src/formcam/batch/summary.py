@@ -56,8 +56,17 @@ def status_of(report: dict[str, Any]) -> tuple[str, str, str]:
                for n in expected_metrics(report.get("view")) if not metrics.get(n, {}).get("available")]
     withheld = "; ".join(f"{n}: {why}" for n, why in missing)
     if not any(m.get("available") for m in metrics.values()):
-        return "error", f"no metric could be measured ({withheld or 'no analysis'})", withheld
+        return "error", f"no metric could be measured ({grouped_reasons(missing) or 'no analysis'})", withheld
     return ("partial" if missing else "ok"), "", withheld
+
+
+def grouped_reasons(missing: list[tuple[str, str]]) -> str:
+    """``"reason: metric, metric; reason: metric"``: each distinct reason once, in order of
+    first appearance (a short clip gives the same reason for most metrics)."""
+    by_reason: dict[str, list[str]] = {}
+    for name, why in missing:
+        by_reason.setdefault(why, []).append(name)
+    return "; ".join(f"{why}: {', '.join(names)}" for why, names in by_reason.items())
 
 
 def report_row(rel: str, report: dict[str, Any]) -> dict[str, Any]:

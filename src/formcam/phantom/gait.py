@@ -48,6 +48,7 @@ import math
 import numpy as np
 
 from formcam.phantom.anthropometry import Anthropometry
+from formcam.phantom.bounce import pelvis_bounce_m
 from formcam.phantom.params import SETTINGS, PhantomParams
 from formcam.phantom.swing import FloatArray, SwingMixin, ease, hermite, rot
 
@@ -92,7 +93,8 @@ class SagittalLeg(SwingMixin):
         """Stance-side hip joint height minus the mean hip-midpoint height, metres."""
         p = self.p
         w = tau - self.contact_s / 2.0
-        mid = -0.5 * p.vertical_oscillation_cm / 100.0 * np.cos(2 * np.pi * w / p.step_s)
+        mid = pelvis_bounce_m(tau, step_s=p.step_s, contact_s=self.contact_s,
+                              oscillation_m=p.vertical_oscillation_cm / 100.0)
         roll = math.radians(p.pelvic_drop_deg) * np.cos(2 * np.pi * w / p.stride_s)
         return np.asarray(mid + 0.5 * self.b.hip_width_m * np.sin(roll), dtype=np.float64)
 

@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcam.phantom.anthropometry import Anthropometry
+from formcam.phantom.bounce import pelvis_bounce_m
 from formcam.phantom.gait import FloatArray, PhantomParams, SagittalLeg
 from formcam.series import BLAZEPOSE_KEYPOINTS
 
@@ -90,7 +91,9 @@ class PhantomRunner:
         stride_cos = np.cos(2 * np.pi * w / p.stride_s)
         x = p.speed_mps * t if p.setting == "overground" else np.zeros_like(t)
         y = -0.5 * p.pelvic_sway_cm / 100.0 * stride_cos
-        z = self.leg.z_mean - 0.5 * p.vertical_oscillation_cm / 100.0 * np.cos(2 * np.pi * w / p.step_s)
+        z = self.leg.z_mean + pelvis_bounce_m(t - self.first_ic_s["right"], step_s=p.step_s,
+                                              contact_s=p.contact_s,
+                                              oscillation_m=p.vertical_oscillation_cm / 100.0)
         rho = -math.radians(p.pelvic_drop_deg) * stride_cos
         lam = math.radians(p.lateral_trunk_lean_deg) * stride_cos
         return np.stack([x, y, z], axis=-1), rho, lam

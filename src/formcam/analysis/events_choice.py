@@ -1,0 +1,85 @@
+"""Side view: which foot-point rule times this runner's contacts, decided by free fall.
+
+The foot-height rule (:func:`formcam.analysis.events_fit.ic_to`) finds the instant the foot
+point on the ground stops descending and starts rising. It is right for a heel strike and
+for a drawn foot that reaches its stance pose at contact, but on a real forefoot striker
+(force plates, ``../shared/mocap``) its IC is 26-44 ms late (the forefoot settles onto the
+ground over some 30 ms) and its TO 33-47 ms early. The alternative rules of
+:mod:`formcam.analysis.events_lock` (IC when the heel starts moving with the ground, TO when
+the last foot point leaves its stance level) are right there, and 15-27 ms early / 10-15
+ms late on drawn feet. Which one holds for a runner is a property of the runner's feet
+and of the keypoints, so it is decided per clip from evidence independent of the feet:
+the hips' free fall (:mod:`formcam.analysis.events_flight`) ends at IC and begins at TO.
+An alternative replaces the default only when, over the clip's contacts, its median
+offset from the flight edges is smaller than the default's by more than the flight
+edges' own uncertainty (:data:`~formcam.analysis.events_flight.AGREE_MARGIN_IC_S`, ``_TO_S``); without
+a free fall (no flight phase, hips too noisy) the default stays.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcam.analysis.events import Contact
+from formcam.analysis.events_fit import fill_nan, pt
+from formcam.analysis.events_flight import (
+    AGREE_MARGIN_IC_S,
+    AGREE_MARGIN_TO_S,
+    flight_reference,
+    prefer_alternative,
+)
+from formcam.analysis.events_lock import alternatives
+from formcam.series import PoseSeries
+
+log = logging.getLogger(__name__)
+Arr = NDArray[np.float64]
+
+
+def with_alternatives(c: Contact, series: PoseSeries, points: dict[str, Arr], *, leg_px: float,
+                      sigma: float) -> Contact:
+    """``c`` with its ground-lock IC and last-off TO (frames) attached where they can be timed.
+    ``points``: the foot's ``heel`` / ``foot_index`` heights (px, y up, may hold NaN)."""
+    heel = fill_nan(points["heel"])
+    toe = fill_nan(points["foot_index"]) if np.isfinite(points["foot_index"]).any() else None
+    if not np.isfinite(heel).all():
+        return c
+    lock, last = alternatives(heel, toe, pt(series, f"{c.side}_heel")[:, 0], c.ic_frame, c.to_frame,
+                              float(series.fps), leg_px=leg_px, sigma=sigma)
+    return replace(c, ic_alt_frame=lock, to_alt_frame=last)
+
+
+def choose_timing(series: PoseSeries, contacts: list[Contact], *, step_s: float, leg_px: float
+                  ) -> tuple[list[Contact], str]:
+    """The contacts with IC and / or TO moved to the alternative rule where the free fall says
+    so (see the module docstring), and a one-line description of the timing used."""
+    fps = float(series.fps)
+    ref = flight_reference(series, step_s, leg_px) if contacts else None
+    if ref is None:
+        return contacts, "foot height (no free fall to arbitrate)"
+    nan = float("nan")
+    ic = np.array([c.ic_frame for c in contacts])
+    to = np.array([c.to_frame for c in contacts])
+    ic_alt = np.array([nan if c.ic_alt_frame is None else c.ic_alt_frame for c in contacts])
+    to_alt = np.array([nan if c.to_alt_frame is None else c.to_alt_frame for c in contacts])
+    use_ic, d_ic, a_ic = prefer_alternative(ic, ic_alt, ref[0], fps, margin_s=AGREE_MARGIN_IC_S)
+    use_to, d_to, a_to = prefer_alternative(to, to_alt, ref[1], fps, margin_s=AGREE_MARGIN_TO_S)
+    log.info("side-view timing vs free fall (median ms): IC foot height %+.1f, ground lock %+.1f -> %s; "
+             "TO foot height %+.1f, last off %+.1f -> %s", d_ic, a_ic, "lock" if use_ic else "height",
+             d_to, a_to, "last off" if use_to else "height")
+    frames = np.arange(series.n_frames, dtype=np.float64)
+    out = []
+    for c in contacts:
+        new_ic = c.ic_alt_frame if use_ic and c.ic_alt_frame is not None else c.ic_frame
+        new_to = c.to_alt_frame if use_to and c.to_alt_frame is not None else c.to_frame
+        if new_ic >= new_to:
+            new_ic, new_to = c.ic_frame, c.to_frame
+        out.append(replace(c, ic_frame=new_ic, to_frame=new_to,
+                           ic_s=float(np.interp(new_ic, frames, series.t_s)),
+                           to_s=float(np.interp(new_to, frames, series.t_s)),
+                           method="ground-lock" if new_ic != c.ic_frame else c.method))
+    what = f"IC {'ground lock' if use_ic else 'foot height'}, TO {'last off' if use_to else 'foot height'}"
+    return out, what + " (chosen by the hips' free fall)"
