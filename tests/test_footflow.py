@@ -167,3 +167,15 @@ def test_follow_foot_crosses_a_label_swap() -> None:
             xy[k, [i, j]] = xy[k, [j, i]]
     got = follow_foot(replace(s, xy=xy), 1, 6, np.tile([-2.0, 0.0], (n, 1)))
     assert got.tolist() == [1] * 12 + [0] * 3 + [1] * 5
+
+
+def test_a_contact_timed_by_the_motion_is_no_longer_a_rough_one() -> None:
+    """A fore-aft (rough) keypoint contact re-timed at both ends by the shoe's motion is a
+    ``"flow"`` contact: its contact time is not withheld as approximate."""
+    clip = make_block_clip()
+    ev = _events(clip)
+    rough = replace(ev, contacts=(replace(ev.contacts[0], method="fore-aft"),))
+    got = flow_events(rough, clip.series, _measure(clip), leg_px=LEG_PX).contacts[0]
+    assert got.method == FLOW
+    hidden = flow_events(rough, clip.series, _measure(make_block_clip(occlude=(6, 19))), leg_px=LEG_PX)
+    assert hidden.contacts[0].method == "fore-aft"

@@ -97,7 +97,8 @@ class Contact:
     (the fit failed; IC / TO = 50 ms after / 40 ms before the foot's most-forward /
     most-backward point relative to the hip, about +-2 frames at 30 fps).
     ``ic_source`` / ``to_source``: what timed the event, ``"keypoints"`` (the rules here) or
-    ``"flow"`` (the shoe's image motion, :mod:`formcam.analysis.events_flow`).
+    ``"flow"`` (the shoe's image motion, :mod:`formcam.analysis.events_flow`, which also sets
+    ``method="flow"`` when it timed both).
     """
 
     side: str

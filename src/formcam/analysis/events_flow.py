@@ -42,7 +42,8 @@ Method, per contact (frames are fractional indices, interval ``i`` = frames ``i-
    the floor ``c`` (a hidden, blurred or too small foot gives a flat or noisy profile); the
    fit explains at least ``min_r2`` of the variance; the contact time stays within
    ``contact_ms_range``. Otherwise the keypoint event is kept, and the contact's source
-   (``ic_source`` / ``to_source``) says so.
+   (``ic_source`` / ``to_source``) says so. A contact whose IC and TO are both timed here
+   gets ``method="flow"`` (it is no longer a rough keypoint contact, e.g. ``"fore-aft"``).
 
 Measured (``formcam verify`` through the pose model, and the synthetic block on a belt in
 tests/test_footflow.py): see the README's Accuracy section.
@@ -231,7 +232,8 @@ def flow_events(events: Events, series: PoseSeries, motion: FootMotion, *, leg_p
             ic_s, to_s = (float(np.interp(f, frames, series.t_s)) for f in (ic_f, to_f))
             if cfg.contact_ms_range[0] <= 1000 * (to_s - ic_s) <= cfg.contact_ms_range[1]:
                 new = replace(c, ic_frame=ic_f, to_frame=to_f, ic_s=ic_s, to_s=to_s,
-                              ic_source=FLOW if ic else KEYPOINTS, to_source=FLOW if to else KEYPOINTS)
+                              ic_source=FLOW if ic else KEYPOINTS, to_source=FLOW if to else KEYPOINTS,
+                              method=FLOW if ic and to else c.method)
         out.append(new)
     out = _restep(out, events.contacts)
     n_ic, n_to = sum(c.ic_source == FLOW for c in out), sum(c.to_source == FLOW for c in out)
