@@ -100,7 +100,8 @@ def plan(clips: dict[int, Path], real: Path | None, *, quick: bool, frames: int,
                 specs.append({"kind": "model", "frames": frames, "decode": True, **base})
                 if loops:
                     specs += [{"kind": "loop", **base}, {"kind": "loop_prefetch", **base}]
-                specs += [{"kind": "pose_stage", **base}, {"kind": "analyze", **base},
+                specs += [{"kind": "pose_stage", **base}, {"kind": "pose_stage", "feet": True, **base},
+                          {"kind": "analyze", **base},
                           {"kind": "analyze", "report_only": True, **base}]
                 if "render_video" in fields and n == 3:
                     specs.append({"kind": "analyze", "render": True, **base})
@@ -150,7 +151,7 @@ def label(r: dict[str, Any]) -> str:
             interval = r["detect_interval_s"]
             parts.append(f"det{interval:g}s" if interval else "det-every")
     for key, text in (("render", "+video"), ("report_only", "report-only"), ("max_fps", "max_fps={:g}"),
-                      ("busy", "+busy"), ("decode", "+decode")):
+                      ("busy", "+busy"), ("decode", "+decode"), ("feet", "+feet")):
         if r.get(key):
             parts.append(text.format(r[key]))
     if "yuv" in r:
@@ -254,6 +255,15 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
             if model_only:
                 print(f"  {label(r)} on {Path(r['clip']).stem}: /pose-only "
                       f"{ratio(r, model_only)}  x real {r['fps'] / fps_of[r['clip']]:.2f}")
+    for r in ok:  # issue 20: the foot-motion stage costs at most 15 % of the pose stage
+        if r["kind"] == "pose_stage" and r.get("feet"):
+            plain = find(clip=r["clip"], kind="pose_stage", feet=None, backend=r["backend"], model=r["model"],
+                         num_poses=r["num_poses"], **{k: r.get(k) for k in SETTINGS})
+            text = (f"  {label(r)} on {Path(r['clip']).stem}: foot motion {r['observer_s']:.2f} s = "
+                    f"{100 * r['observer_s'] / r['seconds']:.1f} % of the pose stage (target <= 15 %)")
+            if plain:
+                text += f"; pose stage with / without it {ratio(plain, r)} (time)"
+            print(text)
     for r in ok:
         idle = model_row(r) if r["kind"] == "model" else None
         if idle and r.get("busy"):

@@ -181,13 +181,44 @@ def _options(spec: dict[str, Any]) -> Any:
     return AnalyzeOptions(**kwargs)
 
 
+OBSERVER_SECONDS: list[float] = []
+"""Seconds spent inside the foot-motion observer in the last ``pose_stage`` row with ``feet``."""
+
+
 def pose_stage(spec: dict[str, Any]) -> tuple[int, float]:
-    """``formcam.pipeline.estimate_pose``: probe, decode, pose, runner selection (no analysis/outputs)."""
-    from formcam.pipeline import estimate_pose
+    """``formcam.pipeline.estimate_pose``: probe, decode, pose, runner selection (no analysis/outputs).
+
+    With ``spec["feet"]``: ``estimate_pose_and_motion`` (as ``analyze`` runs it), which also
+    measures each foot's image motion on the decoded frames; the time spent in the observer
+    itself is kept in :data:`OBSERVER_SECONDS` (reported as ``observer_s``)."""
+    import formcam.pipeline as pipeline
 
     options = _options(spec)
+    if not spec.get("feet"):
+        t0 = time.perf_counter()
+        _, meta = pipeline.estimate_pose(spec["clip"], options)
+        return int(meta["input"]["frame_count"]), time.perf_counter() - t0
+    made = pipeline.feet_observer
+
+    class Timed:
+        def __init__(self, obs: Any) -> None:
+            self.obs = obs
+
+        def __call__(self, frame: Any, keypoints: Any, scores: Any) -> None:
+            t = time.perf_counter()
+            self.obs(frame, keypoints, scores)
+            OBSERVER_SECONDS.append(time.perf_counter() - t)
+
+        def runner_motion(self, series: Any) -> Any:
+            return self.obs.runner_motion(series)
+
+    def timed(backend: Any) -> Any:
+        obs = made(backend)
+        return None if obs is None else Timed(obs)
+
+    pipeline.feet_observer = timed  # type: ignore[assignment]
     t0 = time.perf_counter()
-    _, meta = estimate_pose(spec["clip"], options)
+    _, meta, _ = pipeline.estimate_pose_and_motion(spec["clip"], options)
     return int(meta["input"]["frame_count"]), time.perf_counter() - t0
 
 
@@ -209,6 +240,7 @@ def child_main(spec_json: str) -> int:
     spec = json.loads(spec_json)
     frames, seconds = measure(spec)
     print(json.dumps({"frames": frames, "seconds": seconds, "peak_mb": peak_rss_mb(),
+                      "observer_s": sum(OBSERVER_SECONDS),
                       "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
     return 0
 

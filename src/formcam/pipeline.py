@@ -24,6 +24,7 @@ from formcam.analysis import MIN_FRAMES, Analysis, analyze_series, wants_pelvis_
 from formcam.errors import FormcamError, InputError, NoRunnerError
 from formcam.options import AnalyzeOptions, frame_step
 from formcam.pose import (
+    FootMotionObserver,
     Selection,
     create_backend,
     crop_track,
@@ -36,7 +37,15 @@ from formcam.pose import (
     zoomed_frames,
 )
 from formcam.report import add_cues, build_report, disclaimer, write_json, write_outputs
-from formcam.series import PelvisImage, PoseSeries, load_keypoints, load_keypoints_meta, save_keypoints
+from formcam.series import (
+    FootMotion,
+    PelvisImage,
+    PoseSeries,
+    load_foot_motion,
+    load_keypoints,
+    load_keypoints_meta,
+    save_keypoints,
+)
 from formcam.video import Frame, FrameReader, VideoInfo, file_sha256, prefetch, probe
 
 log = logging.getLogger(__name__)
@@ -82,9 +91,28 @@ class AnalyzeResult:
     files: dict[str, Path]
 
 
+def feet_observer(backend: Any) -> FootMotionObserver | None:
+    """The foot-motion observer for ``backend``'s keypoints (None if it has no heel and toe points)."""
+    names = tuple(backend.keypoint_names)
+    if not {f"{s}_{p}" for s in ("left", "right") for p in ("heel", "foot_index", "ankle")} <= set(names):
+        return None
+    return FootMotionObserver(names)
+
+
 def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: ProgressFn | None = None,
                   sha256: str | None = None) -> tuple[PoseSeries, dict[str, Any]]:
-    """Run pose estimation on a video; return the runner's series and the pose ``meta``.
+    """Run pose estimation on a video; return the runner's series and the pose ``meta``
+    (:func:`estimate_pose_and_motion` without measuring the feet' motion)."""
+    series, meta, _ = estimate_pose_and_motion(path, options, progress=progress, sha256=sha256, feet=False)
+    return series, meta
+
+
+def estimate_pose_and_motion(path: str | Path, options: AnalyzeOptions, *, progress: ProgressFn | None = None,
+                             sha256: str | None = None,
+                             feet: bool = True) -> tuple[PoseSeries, dict[str, Any], FootMotion | None]:
+    """Run pose estimation on a video; return the runner's series, the pose ``meta`` and (with
+    ``feet``) each foot's image motion measured on the same decoded frames
+    (:class:`formcam.pose.FootMotionObserver`; None when the runner was found by zooming in).
 
     ``sha256``: the file's hash if the caller already has it (see :func:`formcam.video.reader.probe`).
 
@@ -106,10 +134,11 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: Progre
     # decoding runs ahead in a thread (bounded queue) at a lower priority, overlapping the pose
     # model; it starts before the model loads, so opening the decoder overlaps loading the model
     yuv = use_yuv_planes(backend, info.width, info.height)
+    observer = feet_observer(backend) if feet else None
     with (FrameReader(path, step=step, yuv=yuv) as reader, prefetch(reader, nice=DECODE_NICE) as frames,
           backend):
         det = detect(frames, backend, width=info.width, height=info.height, fps=info.fps / step,
-                     on_frame=tick)
+                     on_frame=tick, observers=[observer] if observer is not None else [])
     if step > 1:
         log.info("%s: analysed one frame in %d (%d of %d; %.3g fps of %.3g fps; --max-fps %g)", path, step,
                  det.n_frames, reader.frames_seen, info.fps / step, info.fps, options.max_fps)
@@ -121,6 +150,7 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: Progre
     try:
         series, selection = runner_series(det, options.person)
         usable = _usable(series)
+        motion = observer.runner_motion(series) if observer is not None else None
     except NoRunnerError as exc:
         usable, reason = False, str(exc)
     else:
@@ -132,6 +162,7 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: Progre
                                 f"filling at least a quarter of the frame height")
         series, selection, note = zoomed
         warnings.append(note)
+        motion = None
     quality = quality_of(series)
     if selection.n_people > 1:
         warnings.append(f"{selection.n_people} people were tracked; the runner was chosen by "
@@ -147,7 +178,7 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: Progre
     meta = {"input": input_rec, "backend": asdict(backend.info), "person": selection.to_dict(),
             "pose_settings": options.pose_settings(), "pose_warnings": warnings,
             "sampling": {"frame_step": step}}
-    return series, meta
+    return series, meta, motion
 
 
 def _usable(series: PoseSeries) -> bool:
@@ -213,11 +244,12 @@ def _meta_for_plain_keypoints(path: Path, series: PoseSeries) -> dict[str, Any]:
     }
 
 
-def analyse(series: PoseSeries, meta: dict[str, Any],
-            options: AnalyzeOptions) -> tuple[dict[str, Any], Analysis | None]:
+def analyse(series: PoseSeries, meta: dict[str, Any], options: AnalyzeOptions,
+            foot_motion: FootMotion | None = None) -> tuple[dict[str, Any], Analysis | None]:
     """Analyse a runner's series; return the report (with cues) and the analysis.
 
-    Pure: the same series, meta and options give the same report.
+    ``foot_motion``: the feet' image motion from the pose pass (contact timing, side view).
+    Pure: the same series, meta, options and foot motion give the same report.
     """
     quality: dict[str, Any] = {**quality_of(series), **sampling_of(series, meta),
                                "warnings": list(meta.get("pose_warnings", []))}
@@ -227,7 +259,7 @@ def analyse(series: PoseSeries, meta: dict[str, Any],
         stated_fps = float((meta.get("input") or {}).get("fps") or series.fps)
         result = analyze_series(series, view=options.view, setting=options.setting,
                                 direction=options.direction, height_cm=options.height_cm,
-                                time_scale=options.time_scale(stated_fps))
+                                time_scale=options.time_scale(stated_fps), foot_motion=foot_motion)
         result = with_pelvis_image(result, PelvisImage.from_meta(meta.get("pelvis_image")))
         fields = result.to_report_fields()
         extra = fields.pop("quality")
@@ -248,11 +280,11 @@ def report_from_series(series: PoseSeries, meta: dict[str, Any], options: Analyz
 
 def _finish(out: Path, series: PoseSeries, meta: dict[str, Any], options: AnalyzeOptions,
             files: dict[str, Path], *, video_path: Path | None,
-            progress: ProgressFn | None) -> AnalyzeResult:
+            progress: ProgressFn | None, foot_motion: FootMotion | None = None) -> AnalyzeResult:
     """Analyse, write the outputs (HTML, CSV, plots, key frames, video) and report.json."""
     source = str(meta["input"]["path"])
     try:
-        report, result = analyse(series, meta, options)
+        report, result = analyse(series, meta, options, foot_motion)
     except FormcamError as exc:
         if str(exc).startswith(source):
             raise
@@ -296,14 +328,15 @@ def analyze_video(path: str | Path, out_dir: str | Path, options: AnalyzeOptions
     """
     options = options or AnalyzeOptions()
     out = ensure_out_dir(out_dir)
-    series, meta = estimate_pose(path, options, progress=progress, sha256=sha256)
+    series, meta, motion = estimate_pose_and_motion(path, options, progress=progress, sha256=sha256)
     if wants_pelvis_pass(series, view=options.view):
         # a second decode of the same frames, keeping a few numbers per frame (formcam.pose.pelvis_pass)
         step = int(meta["sampling"]["frame_step"])
         meta["pelvis_image"] = pelvis_pass(path, series, step=step, markers=options.markers).to_meta()
     out.mkdir(parents=True, exist_ok=True)
-    files = {"keypoints": save_keypoints(out / "keypoints.npz", series, meta=meta)}
-    return _finish(out, series, meta, options, files, video_path=Path(path), progress=progress)
+    files = {"keypoints": save_keypoints(out / "keypoints.npz", series, meta=meta, foot_motion=motion)}
+    return _finish(out, series, meta, options, files, video_path=Path(path), progress=progress,
+                   foot_motion=motion)
 
 
 def analyze_keypoints(path: str | Path, out_dir: str | Path, options: AnalyzeOptions | None = None, *,
@@ -324,4 +357,5 @@ def analyze_keypoints(path: str | Path, out_dir: str | Path, options: AnalyzeOpt
         meta = {**_meta_for_plain_keypoints(path, series), **meta}
     source = Path(str(meta["input"]["path"]))
     video_path = source if source.suffix.lower() != ".npz" and source.is_file() else None
-    return _finish(Path(out_dir), series, meta, options, {}, video_path=video_path, progress=progress)
+    return _finish(Path(out_dir), series, meta, options, {}, video_path=video_path, progress=progress,
+                   foot_motion=load_foot_motion(path))

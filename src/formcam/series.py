@@ -19,6 +19,8 @@ fps         ()          nominal frame rate
 meta_json   ()          optional: JSON text with the source video's ``input``,
                         ``backend`` and ``person`` records, so that replaying
                         the file reproduces the video's report exactly
+foot_motion (T, 2, C)   optional: each foot's image motion (:class:`FootMotion`;
+                        feet ``left, right``, channels :data:`FOOT_MOTION_CHANNELS`)
 ==========  ==========  ==========================================
 """
 
@@ -47,6 +49,72 @@ BLAZEPOSE_KEYPOINTS: tuple[str, ...] = (
 """The 33 BlazePose landmark names, in model output order."""
 
 _FILE_KEYS = ("xy", "score", "t_s", "keypoints", "width", "height", "fps")
+
+SOLE_FRACTIONS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+"""Points along each foot where its image motion is measured: fractions of the way heel -> toe."""
+FOOT_MOTION_CHANNELS: tuple[str, ...] = (
+    *(f"sole{k}_{c}" for k in range(len(SOLE_FRACTIONS)) for c in ("vx", "vy")),
+    "heel_vx", "heel_vy", "spin", "foot_dx", "foot_dy",
+    "ground_vx", "ground_vy", "foot_px")
+"""Channels of :attr:`FootMotion.values`, velocities in px per analysed frame interval (x right,
+y down): at each sole point (measured just inside the shoe); the shoe's rigid motion fitted to
+them, as the velocity at the heel keypoint and the rotation ``spin`` (radians per frame,
+positive turns x toward y), with the heel -> toe vector ``foot_dx, foot_dy`` (px), so that the
+velocity anywhere on the sole line is known (a pivot at either end); a ground window below
+the foot (kept for diagnosis: the analysis takes the ground's velocity from the stance foot
+itself, because a window on a black belt or on a treadmill's deck reads nothing or the
+wrong surface); and the foot's length (heel to toe, px)."""
+
+
+@dataclass(frozen=True)
+class FootMotion:
+    """Each foot's image motion against the ground, frame by frame (from the pose pass).
+
+    Attributes:
+        values: ``(T, 2, C)`` float32; feet ``left, right`` as the pose model labelled them,
+            channels :data:`FOOT_MOTION_CHANNELS`; NaN where the foot was not measured.
+    """
+
+    values: NDArray[np.float32]
+
+    def __post_init__(self) -> None:
+        v = self.values
+        if v.ndim != 3 or v.shape[1:] != (2, len(FOOT_MOTION_CHANNELS)):
+            raise ValueError(f"expected foot motion of shape (T, 2, {len(FOOT_MOTION_CHANNELS)}), "
+                             f"got {v.shape}")
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.values.shape[0])
+
+    def swapped(self, frames: tuple[int, ...] | list[int]) -> FootMotion:
+        """The same with the two feet exchanged in ``frames`` (where the legs' labels were repaired)."""
+        if not len(frames):
+            return self
+        rows = np.asarray(frames, dtype=np.intp)
+        values = self.values.copy()
+        values[rows] = self.values[rows][:, ::-1]
+        return FootMotion(values=values)
+
+    def sole_v(self) -> NDArray[np.float64]:
+        """``(T, 2, S, 2)`` velocity of each sole point (px/frame)."""
+        n = len(SOLE_FRACTIONS)
+        return np.asarray(self.values[..., : 2 * n], dtype=np.float64).reshape(*self.values.shape[:2], n, 2)
+
+    def rigid(self) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """The shoe's rigid motion: ``(T, 2, 2)`` velocity at the heel, ``(T, 2)`` spin (rad/frame)
+        and ``(T, 2, 2)`` heel -> toe vector (px)."""
+        n = 2 * len(SOLE_FRACTIONS)
+        v = np.asarray(self.values, dtype=np.float64)
+        return v[..., n:n + 2], v[..., n + 2], v[..., n + 3:n + 5]
+
+    def ground_v(self) -> NDArray[np.float64]:
+        """``(T, 2, 2)`` velocity of the ground window below each foot (px/frame)."""
+        return np.asarray(self.values[..., -3:-1], dtype=np.float64)
+
+    def foot_px(self) -> NDArray[np.float64]:
+        """``(T, 2)`` foot length heel to toe (px)."""
+        return np.asarray(self.values[..., -1], dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -123,8 +191,9 @@ def validate_arrays(xy: NDArray[np.float64], score: NDArray[np.float64],
         raise ValueError(f"expected unique keypoint names, got {keypoints}")
 
 
-def save_keypoints(path: str | Path, series: PoseSeries, *, meta: dict[str, Any] | None = None) -> Path:
-    """Write ``series`` (and JSON-able ``meta``) to a keypoints ``.npz`` file atomically."""
+def save_keypoints(path: str | Path, series: PoseSeries, *, meta: dict[str, Any] | None = None,
+                   foot_motion: FootMotion | None = None) -> Path:
+    """Write ``series`` (and JSON-able ``meta``, and ``foot_motion``) to a keypoints ``.npz`` atomically."""
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     arrays: dict[str, Any] = {
@@ -135,6 +204,8 @@ def save_keypoints(path: str | Path, series: PoseSeries, *, meta: dict[str, Any]
     }
     if meta is not None:
         arrays["meta_json"] = np.array(json.dumps(meta, sort_keys=True))
+    if foot_motion is not None:
+        arrays["foot_motion"] = foot_motion.values.astype(np.float32)
     with open(tmp, "wb") as fh:
         np.savez_compressed(fh, **arrays)
     tmp.replace(path)
@@ -230,3 +301,14 @@ class PelvisImage:
         return cls(dots_px=dots, flow_rot_deg=arr(rec["flow_rot_deg"]),
                    flow_points=np.asarray(rec["flow_points"], dtype=np.int64),
                    markers=str(rec.get("markers", "auto")))
+
+
+def load_foot_motion(path: str | Path) -> FootMotion | None:
+    """The ``foot_motion`` of a keypoints file, or None if it has none (or an unreadable one)."""
+    try:
+        with np.load(Path(path), allow_pickle=False) as data:
+            if "foot_motion" not in data.files:
+                return None
+            return FootMotion(values=np.asarray(data["foot_motion"], dtype=np.float32))
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise KeypointsFileError(f"{path}: cannot read foot motion ({exc})") from None

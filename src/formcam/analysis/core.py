@@ -30,6 +30,7 @@ from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
 from formcam.analysis.clean import CleanReport, clean_series, default_cutoff_hz, lowpass, swap_legs
 from formcam.analysis.events import Events, detect_events
+from formcam.analysis.events_flow import event_sources, flow_events, flow_warnings
 from formcam.analysis.kinematics import Kinematics, compute_kinematics, leg_length_px
 from formcam.analysis.metrics import step_values
 from formcam.analysis.plausibility import check_summary, withhold
@@ -39,7 +40,7 @@ from formcam.analysis.summary import summarize, warnings_for
 from formcam.analysis.timebase import TIME_METRICS, TimeBase, retime, time_base
 from formcam.analysis.view import ViewDecision, decide_view
 from formcam.errors import NoRunnerError
-from formcam.series import PoseSeries
+from formcam.series import FootMotion, PoseSeries
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class Analysis:
                             "confidence": self.events.periodicity.confidence,
                             "source": self.events.periodicity.source,
                             "half_step_acf": self.events.periodicity.half_step_acf},
+            "event_sources": event_sources(self.events),
             "event_rules": self.events.timing or None,
             "rejected_contacts": [{"side": r.side, "contact_s": r.ic_s, "toe_off_s": r.to_s,
                                    "reason": r.reason} for r in self.events.rejected],
@@ -210,7 +212,8 @@ def _require_runner(series: PoseSeries, min_score: float) -> bool:
 def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str | None = None,
                    direction: str | None = None, height_cm: float | None = None,
                    min_score: float = 0.3, max_gap_s: float = 0.1, cutoff_hz: float | None = None,
-                   fix_swaps: bool = True, time_scale: float | None = None) -> Analysis:
+                   fix_swaps: bool = True, time_scale: float | None = None,
+                   foot_motion: FootMotion | None = None) -> Analysis:
     """Analyse one runner's pose series.
 
     Args:
@@ -226,6 +229,9 @@ def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str 
         time_scale: true seconds per video second (stated fps / capture fps) when the user
             knows the clip is slowed; None detects slowed footage
             (:mod:`formcam.analysis.timebase`). The analysis' times are on the true base.
+        foot_motion: each foot's image motion from the pose pass, frames as ``series``; side
+            view: contacts and toe-offs are timed from it where it shows them
+            (:mod:`formcam.analysis.events_flow`).
 
     Raises:
         NoRunnerError: fewer than 10 frames show the runner's hips (and shoulders, unless
@@ -246,6 +252,10 @@ def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str 
     leg_px = leg_length_px(_slice(prep.smooth, prep.s0, prep.s1))
     events = detect_events(_slice(prep.raw, prep.s0, prep.s1), forward_sign=decision.forward_sign,
                            side_view=side, leg_length_px=leg_px).shifted(prep.s0)
+    flowed = side and foot_motion is not None and foot_motion.n_frames == series.n_frames
+    if flowed and foot_motion is not None:  # the feet' motion follows the labels' swap repairs
+        motion = foot_motion.swapped(prep.clean.swapped_frames)
+        events = flow_events(events, prep.raw, motion, leg_px=leg_px)
     if events.swap_frames:  # the stance foot carries the labels of the foot it was assigned
         prep = replace(prep, raw=swap_legs(prep.raw, events.swap_frames),
                        smooth=swap_legs(prep.smooth, events.swap_frames))
@@ -258,14 +268,16 @@ def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str 
     if timing.source == "guess":
         withhold(metrics, TIME_METRICS, "the clip looks slowed down: give the frame rate it was filmed at")
     withheld = check_summary(metrics, events, setting=decision.setting.value)
-    warnings = _warnings(series, prep, metrics, steps, events, trunk=trunk, timing=timing) + withheld
+    warnings = _warnings(series, prep, metrics, steps, events, trunk=trunk, timing=timing,
+                         measured_feet=flowed) + withheld
     return Analysis(series=prep.smooth, view=decision, events=events, kinematics=kin, scale=scale,
                     steps=tuple(steps), metrics=metrics, warnings=tuple(warnings), clean=prep.clean,
                     time_base=timing)
 
 
 def _warnings(series: PoseSeries, prep: _Prepared, metrics: dict[str, dict[str, Any]],
-              steps: list[dict[str, Any]], events: Events, *, trunk: bool, timing: TimeBase) -> list[str]:
+              steps: list[dict[str, Any]], events: Events, *, trunk: bool, timing: TimeBase,
+              measured_feet: bool = False) -> list[str]:
     """The analysis' quality warnings, most important first (logged at INFO)."""
     s0, s1 = prep.s0, prep.s1
     warnings = [w for w in [timing.note()] if w]
@@ -288,6 +300,7 @@ def _warnings(series: PoseSeries, prep: _Prepared, metrics: dict[str, dict[str, 
     if events.contacts and events.side_confidence < SIDE_CONFIDENCE_MIN:
         warnings.append("left and right feet could not be told apart with confidence (the evidence across "
                         "the clip disagrees): per-side values are withheld")
+    warnings += flow_warnings(events, measured=measured_feet)
     n_fa = sum(1 for c in events.contacts if c.method == "fore-aft")
     if n_fa:
         warnings.append(f"{n_fa} of {len(events.contacts)} contacts timed from the foot's fore-aft extremes "

@@ -96,6 +96,9 @@ class Contact:
     where the heel starts moving with the ground, see the module docstring) or ``"fore-aft"``
     (the fit failed; IC / TO = 50 ms after / 40 ms before the foot's most-forward /
     most-backward point relative to the hip, about +-2 frames at 30 fps).
+    ``ic_source`` / ``to_source``: what timed the event, ``"keypoints"`` (the rules here) or
+    ``"flow"`` (the shoe's image motion, :mod:`formcam.analysis.events_flow`, which also sets
+    ``method="flow"`` when it timed both).
     """
 
     side: str
@@ -107,6 +110,8 @@ class Contact:
     method: str = "vertical"
     ic_alt_frame: float | None = None
     to_alt_frame: float | None = None
+    ic_source: str = "keypoints"
+    to_source: str = "keypoints"
 
     @property
     def contact_time_ms(self) -> float:

@@ -228,7 +228,9 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
     averaged by the median over steps.
 
     Keys: ``side, contact_frame, contact_s, toe_off_frame, toe_off_s`` (frames are the
-    nearest whole frames of the sub-frame events) and the names in :data:`METRICS`.
+    nearest whole frames of the sub-frame events), ``contact_source, toe_off_source`` (what
+    timed them: ``"flow"``, the shoe's image motion, or ``"keypoints"``) and the names in
+    :data:`METRICS`.
     """
     steps = []
     roll = roll_deg(kin, events.stride_period_s) if view != "side" else 0.0
@@ -245,5 +247,5 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
                 vals[name] = None
         steps.append({"side": c.side, "contact_frame": round(c.ic_frame), "contact_s": c.ic_s,
                       "toe_off_frame": round(c.to_frame), "toe_off_s": c.to_s, "event_method": c.method,
-                      **vals})
+                      "contact_source": c.ic_source, "toe_off_source": c.to_source, **vals})
     return steps

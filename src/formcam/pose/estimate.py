@@ -9,7 +9,7 @@ scores them (:mod:`formcam.pose.select`) and returns the runner's
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,9 +69,18 @@ class Selection:
                 "candidates": self.candidates}
 
 
+FrameObserver = Callable[[Frame, NDArray[np.float64], NDArray[np.float64]], None]
+"""``observer(frame, keypoints (P, K, 2), scores (P, K))``: sees each frame with its detections
+while the frame is decoded (e.g. :class:`formcam.pose.footflow.FootMotionObserver`); it must not
+keep frames."""
+
+
 def detect(frames: Iterable[Frame], backend: PoseBackend, *, width: int, height: int, fps: float,
-           on_frame: Callable[[Frame], None] | None = None) -> Detections:
-    """Run ``backend`` (already opened) on each frame; keep keypoints only."""
+           on_frame: Callable[[Frame], None] | None = None,
+           observers: Sequence[FrameObserver] = ()) -> Detections:
+    """Run ``backend`` (already opened) on each frame; keep keypoints only.
+
+    ``observers`` are called in order with each frame and its detections (after the model)."""
     kps: list[NDArray[np.float64]] = []
     scs: list[NDArray[np.float64]] = []
     times: list[float] = []
@@ -80,6 +89,8 @@ def detect(frames: Iterable[Frame], backend: PoseBackend, *, width: int, height:
         kps.append(pose.keypoints)
         scs.append(pose.scores)
         times.append(frame.t_s)
+        for observe in observers:
+            observe(frame, pose.keypoints, pose.scores)
         if on_frame is not None:
             on_frame(frame)
     return Detections(keypoints=kps, scores=scs, t_s=np.asarray(times, dtype=np.float64),

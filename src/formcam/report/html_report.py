@@ -141,6 +141,17 @@ def _dl(items: dict[str, Any]) -> str:
     return f"<table>{rows}</table>"
 
 
+def event_sources_text(sources: dict[str, dict[str, int]]) -> str:
+    """Which source timed the events: "initial contact: 15 from the shoe's image motion, 3 from
+    the keypoints; toe-off: ..." (issue 20)."""
+    parts = []
+    for key, name in (("initial_contact", "initial contact"), ("toe_off", "toe-off")):
+        got = sources.get(key) or {}
+        parts.append(f"{name}: {got.get('flow', 0)} from the shoe's image motion, "
+                     f"{got.get('keypoints', 0)} from the keypoints")
+    return "; ".join(parts)
+
+
 def _notes_html(report: dict[str, Any]) -> str:
     """The quality warnings as plain, grouped notes in one collapsed section, with the analysis'
     own wording in a nested one."""
@@ -189,6 +200,8 @@ def render_html(report: dict[str, Any], *, rules: RuleSet, plots: dict[str, byte
                          if scale else "–"),
                "frames analysed": analysed_frames_text(report, always=True) or "–",
                "steps used": len(report.get("steps") or [])}
+    if report.get("view") == "side" and q.get("event_sources"):
+        quality["contact timing"] = event_sources_text(q["event_sources"])
     settings = {**(report.get("settings") or {}),
                 "pose backend": f"{(report.get('backend') or {}).get('name')} "
                                 f"{(report.get('backend') or {}).get('model')}",
