@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--max-people", type=int, default=3, metavar="N",
                    help="most people tracked per frame (default 3)")
     a.add_argument("--detect-interval", default=None, metavar="S", help=_DETECT_HELP)
+    a.add_argument("--track-runner", action="store_true",
+                   help="choose, then track: look for other people only every second (and while someone "
+                        "else is in the picture), track the runner alone between; faster, keypoints a few "
+                        "pixels different")
     a.add_argument("--keypoints-only", action="store_true", help="stop after writing keypoints.npz")
     a.add_argument("--max-fps", default=None, metavar="HZ", help=_MAX_FPS_HELP)
     a.add_argument("--capture-fps", default=None, metavar="HZ", help=_CAPTURE_FPS_HELP)
@@ -161,6 +165,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                              render_video=not args.no_video, max_fps=max_fps,
                              capture_fps=parse_capture_fps(args.capture_fps),
                              detect_interval_s=parse_detect_interval(args.detect_interval) or 0.0,
+                             track_runner=args.track_runner,
                              rules_path=str(args.rules) if args.rules else None)
     progress, close = _progress_bar(args.quiet)
     try:

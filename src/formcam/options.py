@@ -92,6 +92,12 @@ class AnalyzeOptions:
     ``view``, ``setting`` and ``direction``: None or ``"auto"`` (the same: decided from
     the keypoints) or a forced value.
 
+    ``track_runner`` (choose, then track; :mod:`formcam.pose.schedule`): the multi-person pass
+    only on a sparse schedule (the first 1.5 s, then every second, and on every frame while
+    someone else is in the picture), one tracked person between. Faster, but tracked crops
+    move the keypoints by several pixels from those of fresh detections (see that module);
+    opt-in.
+
     ``capture_fps`` (Hz, None = the file's rate): the rate a slow-motion clip was filmed
     at (a 240 fps capture saved at 30 fps): the analysis then runs on the true time base
     (:mod:`formcam.analysis.timebase`), and slowed-footage detection is off.
@@ -112,6 +118,7 @@ class AnalyzeOptions:
     max_fps: float | None = None
     detect_interval_s: float = 0.0
     capture_fps: float | None = None
+    track_runner: bool = False
 
     def __post_init__(self) -> None:
         parse_max_fps(self.max_fps)
@@ -126,7 +133,7 @@ class AnalyzeOptions:
         """Options of the pose stage (stored with the keypoints, reused on replay)."""
         return {"backend": self.backend, "model": self.model, "num_poses": self.num_poses,
                 "person": self.person.describe(), "max_fps": self.max_fps,
-                "detect_interval_s": self.detect_interval_s}
+                "detect_interval_s": self.detect_interval_s, "track_runner": self.track_runner}
 
     def analysis_settings(self) -> dict[str, Any]:
         """Options of the analysis stages (taken from the current call, also on replay)."""

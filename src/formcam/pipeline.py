@@ -96,7 +96,7 @@ def estimate_pose(path: str | Path, options: AnalyzeOptions, *, progress: Progre
     step = frame_step(info.fps, options.max_fps)
     warnings: list[str] = []
     backend = create_backend(options.backend, model=options.model, num_poses=options.num_poses,
-                             detect_interval_s=options.detect_interval_s)
+                             detect_interval_s=options.detect_interval_s, track_runner=options.track_runner)
 
     def tick(frame: Frame) -> None:
         if progress is not None:
