@@ -57,8 +57,9 @@ SHARED_VIDEOS = ROOT.parent / "shared" / "videos"
 REAL_CLIPS = ("side_treadmill_01_portrait_60fps.mp4", "side_overground_01_50fps.mp4")
 """Real clips measured when ``../shared/videos`` has them: a 1080x1920 60 fps phone clip (the
 issue's clip) and a 1920x1080 50 fps landscape one."""
-CLI_SETTINGS: tuple[tuple[str, ...], ...] = ((), ("--backend", "mediapipe"))
-"""``formcam analyze --no-video`` rows on the real clips: the defaults, and each listed setting."""
+CLI_SETTINGS: tuple[tuple[str, ...], ...] = ((), ("--backend", "mediapipe"), ("--track-runner",))
+"""``formcam analyze --no-video`` rows on the real clips: the defaults (ONNX, three people), the
+previous defaults (MediaPipe, three people) and choose-then-track."""
 
 
 # --- running measurements -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from formcam import __version__
 from formcam.errors import FormcamError
-from formcam.pose import BACKENDS, MODEL_SIZES
+from formcam.pose import BACKENDS, DEFAULT_BACKEND, MODEL_SIZES
 
 log = logging.getLogger("formcam")
 
@@ -42,8 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--out", type=Path, metavar="DIR",
                    help="output folder (default: formcam_out/<video name>)")
     a.add_argument("--model", choices=MODEL_SIZES, default="full", help="pose model size (default full)")
-    a.add_argument("--backend", choices=BACKENDS, default="mediapipe",
-                   help="pose runtime: MediaPipe Tasks (default) or ONNX Runtime (same BlazePose models)")
+    a.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND,
+                   help=f"pose runtime: MediaPipe Tasks or ONNX Runtime, the same BlazePose models "
+                        f"(default {DEFAULT_BACKEND})")
     a.add_argument("--person", default="auto", metavar="SPEC",
                    help="who is the runner: auto (default), a rank N (1 = best candidate), "
                         "or a box x,y,w,h in pixels around the runner when first seen")
@@ -96,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="Ray cluster address (default: start a local Ray)")
     b.add_argument("--model", choices=MODEL_SIZES, default=None)
     b.add_argument("--backend", choices=BACKENDS, default=None,
-                   help="pose runtime (default mediapipe); onnx is faster on CPUs")
+                   help=f"pose runtime (default {DEFAULT_BACKEND}: ONNX Runtime; mediapipe: MediaPipe Tasks)")
     b.add_argument("--detect-interval", default=None, metavar="S", help=_DETECT_HELP)
     b.add_argument("--view", choices=("auto", "side", "rear", "front"), default=None)
     b.add_argument("--setting", choices=("auto", "treadmill", "overground"), default=None)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from formcam.errors import ConfigError
-from formcam.pose import PersonChoice, check_detect_interval
+from formcam.pose import DEFAULT_BACKEND, PersonChoice, check_detect_interval
 
 MAX_FPS_SLACK = 0.01
 """A clip up to 1 % faster than ``max_fps`` (e.g. a variable-rate phone clip averaging
@@ -103,7 +103,7 @@ class AnalyzeOptions:
     (:mod:`formcam.analysis.timebase`), and slowed-footage detection is off.
     """
 
-    backend: str = "mediapipe"
+    backend: str = DEFAULT_BACKEND
     model: str = "full"
     num_poses: int = 3
     person: PersonChoice = field(default_factory=PersonChoice)

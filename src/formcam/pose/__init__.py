@@ -17,10 +17,11 @@ from formcam.pose.backends import (
            installed_models,
 )
 from formcam.pose.estimate import Detections, Selection, detect, quality_of, runner_series
-from formcam.pose.models import MODEL_SIZES, model_path
+from formcam.pose.models import DEFAULT_BACKEND, MODEL_SIZES, model_path
 from formcam.pose.select import PersonChoice
 from formcam.pose.zoom import ZOOM, Crops, crop_track, motion_boxes, to_frame_coords, zoomed_frames
 
-__all__ = ["BACKENDS", "MODEL_SIZES", "ZOOM", "Crops", "Detections", "PersonChoice", "PoseBackend",
-           "Selection", "check_detect_interval", "create_backend", "crop_track", "detect", "installed_models",
-           "model_path", "motion_boxes", "quality_of", "runner_series", "to_frame_coords", "zoomed_frames"]
+__all__ = ["BACKENDS", "DEFAULT_BACKEND", "MODEL_SIZES", "ZOOM", "Crops", "Detections", "PersonChoice",
+           "PoseBackend", "Selection", "check_detect_interval", "create_backend", "crop_track", "detect",
+           "installed_models", "model_path", "motion_boxes", "quality_of", "runner_series", "to_frame_coords",
+           "zoomed_frames"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from formcam.errors import ConfigError, ModelError
 from formcam.pose.backends.base import BackendInfo, PoseBackend, PoseFrame
-from formcam.pose.models import BACKENDS, MODEL_SIZES, model_path
+from formcam.pose.models import BACKENDS, DEFAULT_BACKEND, MODEL_SIZES, model_path
 
 
 def check_detect_interval(backend: str, detect_interval_s: float) -> None:
@@ -24,7 +24,7 @@ def check_detect_interval(backend: str, detect_interval_s: float) -> None:
                           f"detect_interval_s={detect_interval_s:g}, got {backend!r}")
 
 
-def create_backend(name: str = "mediapipe", *, model: str = "full", num_poses: int = 3,
+def create_backend(name: str = DEFAULT_BACKEND, *, model: str = "full", num_poses: int = 3,
                    detect_interval_s: float = 0.0, track_runner: bool = False) -> PoseBackend:
     """Return an (unopened) backend; use it as a context manager.
 

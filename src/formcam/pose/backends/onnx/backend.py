@@ -17,10 +17,12 @@ Per frame, as MediaPipe's Tasks ``PoseLandmarker`` in VIDEO mode:
    tracked, it can run only every ``detect_interval_s`` seconds of video time (opt-in;
    default 0 = MediaPipe's schedule), and at once on the frame after a track is lost
    (not found, or converged on someone else's ROI) or while nobody is tracked.
-   With ``detect_ahead`` (the default) and a caller that offers the next frame
+   With ``detect_ahead`` (opt-in) and a caller that offers the next frame
    (:meth:`OnnxBackend.look_ahead`, as :func:`formcam.pose.estimate.detect` does), the
    detector runs on the next frame in a worker thread while the landmark model runs on
-   this one: the same results, the two models on two cores;
+   this one: the same results, the two models on two cores. On the shared 2-core
+   reference machine it gained nothing (1080x1920 clip, three poses, paired runs: 0.88x
+   and 1.0x at load 5, 0.58x and 0.95x at load 10), so it is not the default;
 3. the landmark model runs on each ROI; a person whose pose-presence probability
    is below ``min_presence_confidence`` is dropped (and no longer tracked).
 
@@ -203,7 +205,7 @@ class OnnxOptions:
     detect_interval_s: float = DEFAULT_DETECT_INTERVAL_S
     smooth: bool | None = None
     threads: int | None = None
-    detect_ahead: bool = True
+    detect_ahead: bool = False
     providers: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
