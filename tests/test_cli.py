@@ -133,7 +133,8 @@ def test_detect_interval_needs_the_onnx_backend(tmp_path: Path, capsys: pytest.C
     from formcam.cli import main
 
     # MediaPipe, no longer the default runtime (issue 22), must be named to be refused
-    assert main(["analyze", str(tmp_path / "x.mp4"), "--backend", "mediapipe", "--detect-interval", "0.5"]) == 2
+    argv = ["analyze", str(tmp_path / "x.mp4"), "--backend", "mediapipe", "--detect-interval", "0.5"]
+    assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("formcam: error: a person-detector interval applies to the onnx backend only"), err
     (tmp_path / "v").mkdir()
