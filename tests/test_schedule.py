@@ -92,11 +92,21 @@ def test_one_runner_gets_the_multi_person_pass_at_first_then_every_second() -> N
     assert narrow.resets == 0
 
 
-def test_someone_else_in_the_picture_means_the_full_pass_until_the_runner_is_alone() -> None:
-    # a second person walks in at frame 60 (seen at the next scheduled pass, frame 74) and leaves at 100
-    _, _, narrow, wide_frames = run({0: [500.0], 60: [500.0, 900.0], 100: [500.0]}, 160)
-    assert wide_frames == [*range(45), *range(74, 101), 130]
+def test_a_passer_by_seen_once_is_followed_by_tracking_again() -> None:
+    # a second person passes at frames 70-80, seen by the scheduled pass at frame 74 and after it
+    # for 6 frames (0.2 s, less than crowded_s)
+    backend, _, narrow, wide_frames = run({0: [500.0], 70: [500.0, 900.0], 81: [500.0]}, 160)
+    assert wide_frames == [*range(45), *range(74, 82), 111, 141]  # every frame until alone again
     assert narrow.resets == 1  # the tracker restarts from a fresh detection of the one person there
+    assert not backend.full_pass
+
+
+def test_people_who_keep_showing_up_mean_the_full_pass() -> None:
+    # someone walks in at frame 60 (seen at the scheduled pass, frame 74) and stays: 0.25 s
+    # later, the full pass to the end, even when the detector misses the second person (90-99)
+    backend, _, _, wide_frames = run({0: [500.0], 60: [500.0, 900.0], 90: [500.0], 100: [500.0, 900.0]}, 160)
+    assert wide_frames == [*range(45), *range(74, 160)]
+    assert backend.full_pass
 
 
 def test_a_lost_runner_is_looked_for_on_the_next_frame() -> None:
@@ -114,6 +124,8 @@ def test_a_crowded_clip_is_the_full_pass() -> None:
 def test_schedule_is_checked() -> None:
     with pytest.raises(ConfigError, match="every_s"):
         TrackSchedule(every_s=0.0)
+    with pytest.raises(ConfigError, match="crowded_s"):
+        TrackSchedule(crowded_s=-1.0)
 
 
 def _frames(series: PoseSeries) -> list[Frame]:

@@ -10,9 +10,10 @@ calls ``wide``
 * on every frame of the first ``warmup_s`` seconds;
 * then every ``every_s`` seconds, so that someone walking in is found within that time;
 * on the frame after ``narrow`` lost its person;
-* on every frame while the last ``wide`` frame had more than one person: with someone else
-  in the picture the frames are today's full multi-person pass, so the tracks that choose
-  the runner are the same (a bystander is only seen up to ``every_s`` later);
+* on every frame while the last ``wide`` frame had more than one person, and on every frame
+  for the rest of the clip once ``wide`` frames found more than one over ``crowded_s``: where
+  other people keep showing up (a coach beside the treadmill, sprinters side by side) it is
+  the full multi-person pass, so the tracks that choose the runner are the same;
 
 and ``narrow`` otherwise. ``narrow`` is reset whenever it resumes after ``wide`` frames with
 several people, so it starts from a fresh detection of the one person there, never from a
@@ -48,15 +49,21 @@ class TrackSchedule:
     Attributes:
         warmup_s: seconds from the first frame during which every frame gets it.
         every_s: seconds between its runs after that, while one person is tracked.
+        crowded_s: once its frames have found more than one person over this many seconds
+            (from the first such frame to the latest), every frame gets it (the full pass). A
+            detector that flickers on a second person would otherwise hand the frames between
+            to one-person tracking, which follows either of them; a passer-by seen for less
+            does not end the tracking.
     """
 
     warmup_s: float = 1.5
     every_s: float = 1.0
+    crowded_s: float = 0.25
 
     def __post_init__(self) -> None:
-        if not (self.warmup_s >= 0 and self.every_s > 0):
-            raise ConfigError(f"expected warmup_s >= 0 and every_s > 0 seconds, got {self.warmup_s} and "
-                              f"{self.every_s}")
+        if not (self.warmup_s >= 0 and self.every_s > 0 and self.crowded_s >= 0):
+            raise ConfigError(f"expected warmup_s >= 0, every_s > 0 and crowded_s >= 0 seconds, got "
+                              f"{self.warmup_s}, {self.every_s} and {self.crowded_s}")
 
 
 class ChooseThenTrack:
@@ -67,6 +74,11 @@ class ChooseThenTrack:
     before ``narrow`` resumes after a crowded stretch. Counts of the frames each backend got
     are kept in :attr:`wide_frames` and :attr:`narrow_frames`.
     """
+
+    @property
+    def full_pass(self) -> bool:
+        """Whether other people kept showing up, so that every frame now gets the multi-person pass."""
+        return self._full
 
     def __init__(self, wide: PoseBackend, narrow: PoseBackend, schedule: TrackSchedule | None = None) -> None:
         self.wide, self.narrow = wide, narrow
@@ -79,6 +91,8 @@ class ChooseThenTrack:
         self._alone = False  # the last wide frame had exactly one person
         self._lost = True
         self._stale = False  # narrow has not followed the person since a crowded stretch
+        self._first_crowded_s: float | None = None  # the first wide frame with more than one person
+        self._full = False
         self.wide_frames = 0
         self.narrow_frames = 0
 
@@ -115,6 +129,8 @@ class ChooseThenTrack:
         """Whether the frame at ``t_s`` gets the multi-person pass."""
         if self._t0 is None or t_s - self._t0 < self.schedule.warmup_s:
             return True
+        if self._full:
+            return True
         return not self._alone or self._lost or t_s - self._last_wide_s >= self.schedule.every_s - _TIME_EPS_S
 
     def look_ahead(self, image: PoseImage, t_s: float) -> None:
@@ -135,6 +151,9 @@ class ChooseThenTrack:
             self._lost = False
             if pose.n_people > 1:
                 self._stale = True
+                if self._first_crowded_s is None:
+                    self._first_crowded_s = t_s
+                self._full = t_s - self._first_crowded_s >= self.schedule.crowded_s - _TIME_EPS_S
             return pose
         if self._stale:
             reset = getattr(self.narrow, "reset", None)
