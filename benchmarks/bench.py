@@ -21,7 +21,9 @@ and the peak resident memory of each (every measurement runs in a fresh subproce
 which reports its resident-set high-water mark: ``VmHWM``, see :func:`peak_rss_mb`),
 compared for ``analyze`` on a 10 s and a 60 s clip.
 The default clip is a 1080p60 phantom render (10 s; the 60 s clip loops it six times
-by copying packets), cached in ``--cache``. ``--clip PATH`` adds a real clip.
+by copying packets), cached in ``--cache``. The real clips of :data:`REAL_CLIPS` (when
+``../shared/videos`` has them) get whole-program rows (``formcam analyze --no-video`` and the naive
+loop, start-up included); ``--clip PATH`` adds another, ``--real-only`` runs only those.
 
 Usage::
 
@@ -51,7 +53,13 @@ from bench_measure import child_main, onnx_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "formcam-bench"
-SHARED_CLIP = ROOT.parent / "shared" / "videos" / "side_treadmill_01_portrait_60fps.mp4"
+SHARED_VIDEOS = ROOT.parent / "shared" / "videos"
+REAL_CLIPS = ("side_treadmill_01_portrait_60fps.mp4", "side_overground_01_50fps.mp4")
+"""Real clips measured when ``../shared/videos`` has them: a 1080x1920 60 fps phone clip (the
+issue's clip) and a 1920x1080 50 fps landscape one."""
+CLI_SETTINGS: tuple[tuple[str, ...], ...] = ((), ("--backend", "mediapipe"), ("--track-runner",))
+"""``formcam analyze --no-video`` rows on the real clips: the defaults (ONNX, three people), the
+previous defaults (MediaPipe, three people) and choose-then-track."""
 
 
 # --- running measurements -----------------------------------------------------------------------
@@ -76,8 +84,24 @@ BUSY = max(1, (os.cpu_count() or 2) - 1)
 """Spinning processes beside the ``+busy`` model rows: every other core."""
 
 
-def plan(clips: dict[int, Path], real: Path | None, *, quick: bool, frames: int,
-         loops: bool = False) -> list[dict[str, Any]]:
+def real_plan(real: list[Path]) -> list[dict[str, Any]]:
+    """Rows on real clips: the naive loop and ``formcam analyze --no-video`` as whole programs
+    (start-up included: what a user waits for), and in-process (after loading)."""
+    onnx = onnx_defaults()
+    specs: list[dict[str, Any]] = []
+    for path in real:
+        clip = str(path)
+        naive = {"clip": clip, "backend": "mediapipe", "model": "full", "num_poses": 1}
+        specs += [{"kind": "decode_pyav", "clip": clip}, {"kind": "naive_cli", **naive},
+                  {"kind": "naive", **naive}]
+        specs += [{"kind": "cli", "clip": clip, "args": list(args)} for args in CLI_SETTINGS]
+        for backend in ("mediapipe", "onnx"):
+            specs.append({"kind": "analyze", "clip": clip, "backend": backend, "model": "full",
+                          "num_poses": 3, **(onnx if backend == "onnx" else {})})
+    return specs
+
+
+def plan(clips: dict[int, Path], *, quick: bool, frames: int, loops: bool = False) -> list[dict[str, Any]]:
     from formcam.options import AnalyzeOptions
 
     clip = str(clips[10])
@@ -129,11 +153,6 @@ def plan(clips: dict[int, Path], real: Path | None, *, quick: bool, frames: int,
             specs += [{"kind": "decode_pyav", "clip": str(clips[UHD])},
                       {"kind": "model", "frames": 60, **base}, {"kind": "pose_stage", **base}]
         specs += [{"kind": "loop_prefetch", "yuv": yuv, **base} for yuv in (False, True)]
-    if real is not None:
-        specs.append({"kind": "decode_pyav", "clip": str(real)})
-        for backend in ("mediapipe", "onnx"):
-            specs.append({"kind": "analyze", "clip": str(real), "backend": backend, "model": "full",
-                          "num_poses": 3, **settings(backend)})
     return specs
 
 
@@ -143,6 +162,8 @@ SETTINGS = ("threads", "detect_interval_s")
 
 def label(r: dict[str, Any]) -> str:
     parts = [r["kind"]]
+    if r["kind"] == "cli":
+        parts.append(" ".join(r["args"]) or "(defaults)")
     if "backend" in r:
         parts.append(f"{r['backend']}/{r['model']}/P{r['num_poses']}")
     if r.get("backend") == "onnx":
@@ -205,7 +226,7 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
         print(f"{label(r):52s} {Path(r['clip']).stem[-10:]:>10s} {r['frames']:6d} {r['seconds']:7.1f} "
               f"{fps:9.1f} {fps / fps_of[r['clip']]:7.2f} {r['peak_mb']:8.0f}")
     ok = [r for r in results if "fps" in r]
-    base = str(clips[10])
+    base = str(clips[10]) if 10 in clips else ""
 
     def find(clip: str = base, **kw: Any) -> dict[str, Any] | None:
         return next((r for r in ok if r["clip"] == clip and all(r.get(k) == v for k, v in kw.items())), None)
@@ -271,6 +292,18 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
         if idle and r.get("decode"):
             print(f"  {label(r)}: with the clip decoded beside as formcam does / idle = {ratio(r, idle)} "
                   "(the ceiling of analyze/pose-only on this machine)")
+    for clip in sorted({r["clip"] for r in ok if r["kind"] == "naive_cli"}):
+        naive_prog = find(clip, kind="naive_cli")
+        naive_loop = find(clip, kind="naive")
+        print(f"\n{Path(clip).name} (whole programs, start-up included; targets: /naive >= 1.5, x real >= 1)")
+        for r in ok:
+            if r["clip"] != clip or r["kind"] not in ("cli", "analyze", "naive_cli"):
+                continue
+            other = naive_prog if r["kind"] in ("cli", "naive_cli") else naive_loop
+            text = f"  {label(r):50s} {r['seconds']:6.1f} s"
+            if other and r is not other:
+                text += f"  /naive{'' if r['kind'] == 'cli' else ' (in-process)'} {ratio(r, other)}"
+            print(text + f"  x real {r['fps'] / fps_of[clip]:.2f}")
     print("\nONNX rows: tN = N intra-op threads; detXs = person detector every X s of video once someone "
           "is tracked (det-every: every frame, as MediaPipe)")
 
@@ -278,8 +311,10 @@ def report(results: list[dict[str, Any]], clips: dict[int, Path]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--clip", type=Path, default=None,
-                        help=f"a real clip to add (default: {SHARED_CLIP.name} when present)")
-    parser.add_argument("--no-real", action="store_true", help="do not add the shared real clip")
+                        help=f"a real clip to add to {', '.join(REAL_CLIPS)} (those when present)")
+    parser.add_argument("--no-real", action="store_true", help="do not add the shared real clips")
+    parser.add_argument("--real-only", action="store_true",
+                        help="only the rows on the real shared clips (../shared/videos; none when absent)")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where rendered clips are kept")
     parser.add_argument("--frames", type=int, default=240, help="frames in memory for pose-model-only runs")
     parser.add_argument("--quick", action="store_true", help="full model only")
@@ -294,9 +329,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         return child_main(args.child)
-    real = args.clip or (SHARED_CLIP if SHARED_CLIP.is_file() and not args.no_real else None)
-    clips = make_clips(args.cache)
-    specs = plan(clips, real, quick=args.quick, frames=args.frames, loops=args.loops)
+    shared = [] if args.no_real else [SHARED_VIDEOS / n for n in REAL_CLIPS if (SHARED_VIDEOS / n).is_file()]
+    if args.clip and args.clip.resolve() not in {p.resolve() for p in shared}:
+        shared.append(args.clip)
+    if args.real_only and not shared:
+        print(f"no real clips: {SHARED_VIDEOS} has none of {REAL_CLIPS}", flush=True)
+        return 0
+    clips = {} if args.real_only else make_clips(args.cache)
+    specs = [] if args.real_only else plan(clips, quick=args.quick, frames=args.frames, loops=args.loops)
+    specs += real_plan(shared)
     if args.only:
         specs = [s for s in specs if any(text in label(s) for text in args.only)]
     if args.repeat < 1:

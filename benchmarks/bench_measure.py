@@ -93,6 +93,10 @@ def measure(spec: dict[str, Any]) -> tuple[int, float]:
         return naive(clip, spec["model"])
     if kind == "analyze":
         return analyze(spec)
+    if kind == "cli":
+        return cli(spec)
+    if kind == "naive_cli":
+        return naive_cli(spec)
     raise SystemExit(f"unknown measurement {kind}")
 
 
@@ -233,13 +237,48 @@ def analyze(spec: dict[str, Any]) -> tuple[int, float]:
     return int(result.report["input"]["frame_count"]), seconds
 
 
+NAIVE_SCRIPT = Path(__file__).resolve().parent / "naive_loop.py"
+
+
+def _timed_program(cmd: list[str]) -> tuple[str, float]:
+    """Run a whole program (a fresh interpreter: its imports, model loading and everything else
+    counted); return its stdout and wall seconds."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd} failed ({proc.returncode}): {proc.stderr[-1000:]}")
+    return proc.stdout, seconds
+
+
+def cli(spec: dict[str, Any]) -> tuple[int, float]:
+    """``formcam analyze CLIP --no-video`` as a user runs it (plus ``spec["args"]``), start-up included."""
+    with tempfile.TemporaryDirectory() as out:
+        _, seconds = _timed_program([sys.executable, "-m", "formcam", "analyze", spec["clip"], "--out", out,
+                                     "--no-video", "-q", *spec.get("args", [])])
+        report = json.loads((Path(out) / "report.json").read_text())
+    return int(report["input"]["frame_count"]), seconds
+
+
+def naive_cli(spec: dict[str, Any]) -> tuple[int, float]:
+    """``naive_loop.py`` (OpenCV read + MediaPipe one pose, VIDEO mode) as a program, start-up included."""
+    from formcam.pose.models import model_path
+
+    stdout, seconds = _timed_program([sys.executable, str(NAIVE_SCRIPT), spec["clip"],
+                                      str(model_path(spec["model"]))])
+    return int(stdout.split()[-1]), seconds
+
+
 def child_main(spec_json: str) -> int:
     import logging
 
     logging.disable(logging.WARNING)
     spec = json.loads(spec_json)
     frames, seconds = measure(spec)
-    print(json.dumps({"frames": frames, "seconds": seconds, "peak_mb": peak_rss_mb(),
+    peak = peak_rss_mb()
+    if spec["kind"] in ("cli", "naive_cli"):  # the program it ran (waited for), not this process
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    print(json.dumps({"frames": frames, "seconds": seconds, "peak_mb": peak,
                       "observer_s": sum(OBSERVER_SECONDS),
                       "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
     return 0

@@ -82,19 +82,21 @@ def test_backend_and_detector_interval_settings_reach_the_analysis(tmp_path: Pat
     options = _options(settings)
     assert (options.backend, options.detect_interval_s) == ("onnx", 0.5)
     assert options.pose_settings()["detect_interval_s"] == 0.5
-    assert (_options({}).backend, _options({}).detect_interval_s) == ("mediapipe", 0.0)
+    assert (_options({}).backend, _options({}).detect_interval_s) == ("onnx", 0.0)  # the default (issue 22)
     for bad, match in (("detect_interval_s = -1", "detect_interval_s: expected seconds"),
                        ("backend = \"tflite\"", "backend: expected one of")):
         (tmp_path / "formcam.toml").write_text(bad + "\n")
         with pytest.raises(ConfigError, match=match):
             settings_for(tmp_path, Path("x.mp4"))
     with pytest.raises(ConfigError, match="onnx backend only"):
-        _options({"detect_interval_s": 0.5})
+        _options({"backend": "mediapipe", "detect_interval_s": 0.5})
+    assert _options({"detect_interval_s": 0.5}).backend == "onnx"  # the default runtime (issue 22)
 
 
 def test_detector_interval_is_checked_against_each_videos_merged_backend(tmp_path: Path) -> None:
     """``--detect-interval`` without ``--backend`` is valid where a folder file sets the onnx
-    backend, and refused (naming the video) where nothing does or a folder file says mediapipe."""
+    backend (or nothing does: onnx is the default), and refused (naming the video) where a folder
+    file says mediapipe."""
     from formcam.batch.engine import make_jobs
 
     root = tmp_path / "v"

@@ -132,11 +132,14 @@ def test_bad_detect_interval(value: str, tmp_path: Path, capsys: pytest.CaptureF
 def test_detect_interval_needs_the_onnx_backend(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from formcam.cli import main
 
-    assert main(["analyze", str(tmp_path / "x.mp4"), "--detect-interval", "0.5"]) == 2
+    # MediaPipe, no longer the default runtime (issue 22), must be named to be refused
+    argv = ["analyze", str(tmp_path / "x.mp4"), "--backend", "mediapipe", "--detect-interval", "0.5"]
+    assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("formcam: error: a person-detector interval applies to the onnx backend only"), err
     (tmp_path / "v").mkdir()
     (tmp_path / "v" / "x.mp4").write_bytes(b"")  # discovery only: refused before any video is opened
+    (tmp_path / "v" / "formcam.toml").write_text('backend = "mediapipe"\n')
     assert main(["batch", str(tmp_path / "v"), "--out", str(tmp_path / "o"), "--detect-interval", "0.5"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("formcam: error: x.mp4: a person-detector interval applies to the onnx"), err

@@ -422,3 +422,53 @@ def test_onnx_backend_finds_the_phantom_runner() -> None:
     assert all(p.n_people == 1 for p in poses)
     assert backend.detector_runs == 1  # tracked from the landmarks after the first frame
     assert np.all((poses[-1].scores >= 0) & (poses[-1].scores <= 1))
+
+
+def test_every_frame_detection_keeps_a_second_person_as_mediapipe() -> None:
+    """On MediaPipe's schedule a detection that overlaps no tracked ROI with IoU > 0.5 is a new
+    person, even with its centre near a tracked one (a coach in front of the runner); only with a
+    detector interval are such detections taken for the tracked person."""
+    runner, coach = Roi(400, 300, 200, 200), Roi(460, 300, 120, 400)  # IoU 0.31, centres 60 px apart
+    image = np.zeros((4, 4, 3), np.uint8)
+    for interval, people in ((0.0, 2), (0.5, 1)):
+        scene = {"runner": runner}
+        backend = fake_backend(scene, detect_interval_s=interval)
+        backend._detector.rois = lambda: [runner, coach]  # type: ignore[method-assign]
+        backend._landmarks = FakeLandmarks({"runner": runner, "coach": coach})  # type: ignore[assignment]
+        assert backend(image, 0.0).n_people == people, interval  # the detector runs: nobody tracked yet
+        if not interval:
+            assert backend(image, 0.02).n_people == 2  # and again while fewer than 3 are tracked
+
+
+def test_look_ahead_gives_the_same_detections() -> None:
+    scene = {"a": Roi(200, 300, 200, 200)}
+    image = np.zeros((4, 4, 3), np.uint8)
+    plain, ahead = fake_backend(dict(scene)), fake_backend(dict(scene))
+    from concurrent.futures import ThreadPoolExecutor
+
+    ahead._ahead = ThreadPoolExecutor(max_workers=1)
+    try:
+        for i in range(5):
+            ahead.look_ahead(image, (i + 1) / 30)  # the next frame, offered before this one
+            a, b = plain(image, i / 30), ahead(image, i / 30)
+            np.testing.assert_array_equal(a.keypoints, b.keypoints)
+        assert ahead.detector_runs == plain.detector_runs == 5
+        assert ahead._detector.calls == 6  # type: ignore[attr-defined]  # one look-ahead left unused
+    finally:
+        ahead._ahead.shutdown()
+
+
+def test_backends_in_one_process_share_their_sessions() -> None:
+    """A batch worker analyses video after video: each model is loaded once per process."""
+    from formcam.pose.backends.onnx.paths import DETECTOR_FILE, onnx_model_path
+
+    try:
+        onnx_model_path(DETECTOR_FILE)
+    except ModelError:
+        pytest.skip("the ONNX models (models/onnx) are not installed")
+    with OnnxBackend(OnnxOptions(model="lite")) as first:
+        sessions = (first._detector._session, first._landmarks._session)  # type: ignore[union-attr]
+    with OnnxBackend(OnnxOptions(model="lite")) as second:
+        assert (second._detector._session, second._landmarks._session) == sessions  # type: ignore[union-attr]
+        second.reset()
+        assert second._tracked == []

@@ -26,7 +26,7 @@ def test_real_clip_end_to_end_and_replay_gives_the_same_report(shared_video, tmp
     inp = report["input"]
     assert (inp["width"], inp["height"], inp["frame_count"], inp["rotation_deg"]) == (480, 352, 47, 0)
     assert inp["sha256"].startswith("fb1de004")
-    assert report["backend"] == {"name": "mediapipe", "model": "full"}
+    assert report["backend"] == {"name": "onnx", "model": "full"}  # the default runtime (issue 22)
     # the runner crosses the frame: she is in view for most, not all, of the 47 frames
     assert 0.5 < report["quality"]["runner_frames_fraction"] <= 1.0
     series = load_keypoints(tmp_path / "v" / "keypoints.npz")

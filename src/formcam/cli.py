@@ -15,7 +15,7 @@ from pathlib import Path
 
 from formcam import __version__
 from formcam.errors import FormcamError
-from formcam.pose import BACKENDS, MODEL_SIZES
+from formcam.pose import BACKENDS, DEFAULT_BACKEND, MODEL_SIZES
 
 log = logging.getLogger("formcam")
 
@@ -45,14 +45,19 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--out", type=Path, metavar="DIR",
                    help="output folder (default: formcam_out/<video name>)")
     a.add_argument("--model", choices=MODEL_SIZES, default="full", help="pose model size (default full)")
-    a.add_argument("--backend", choices=BACKENDS, default="mediapipe",
-                   help="pose runtime: MediaPipe Tasks (default) or ONNX Runtime (same BlazePose models)")
+    a.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND,
+                   help=f"pose runtime: MediaPipe Tasks or ONNX Runtime, the same BlazePose models "
+                        f"(default {DEFAULT_BACKEND})")
     a.add_argument("--person", default="auto", metavar="SPEC",
                    help="who is the runner: auto (default), a rank N (1 = best candidate), "
                         "or a box x,y,w,h in pixels around the runner when first seen")
     a.add_argument("--max-people", type=int, default=3, metavar="N",
                    help="most people tracked per frame (default 3)")
     a.add_argument("--detect-interval", default=None, metavar="S", help=_DETECT_HELP)
+    a.add_argument("--track-runner", action="store_true",
+                   help="choose, then track: look for other people only every second (and while someone "
+                        "else is in the picture), track the runner alone between; faster, keypoints a few "
+                        "pixels different")
     a.add_argument("--keypoints-only", action="store_true", help="stop after writing keypoints.npz")
     a.add_argument("--max-fps", default=None, metavar="HZ", help=_MAX_FPS_HELP)
     a.add_argument("--capture-fps", default=None, metavar="HZ", help=_CAPTURE_FPS_HELP)
@@ -96,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="Ray cluster address (default: start a local Ray)")
     b.add_argument("--model", choices=MODEL_SIZES, default=None)
     b.add_argument("--backend", choices=BACKENDS, default=None,
-                   help="pose runtime (default mediapipe); onnx is faster on CPUs")
+                   help=f"pose runtime (default {DEFAULT_BACKEND}: ONNX Runtime; mediapipe: MediaPipe Tasks)")
     b.add_argument("--detect-interval", default=None, metavar="S", help=_DETECT_HELP)
     b.add_argument("--view", choices=("auto", "side", "rear", "front"), default=None)
     b.add_argument("--setting", choices=("auto", "treadmill", "overground"), default=None)
@@ -166,6 +171,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                              render_video=not args.no_video, max_fps=max_fps,
                              capture_fps=parse_capture_fps(args.capture_fps), markers=args.markers,
                              detect_interval_s=parse_detect_interval(args.detect_interval) or 0.0,
+                             track_runner=args.track_runner,
                              rules_path=str(args.rules) if args.rules else None)
     progress, close = _progress_bar(args.quiet)
     try:

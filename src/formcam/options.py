@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from formcam.errors import ConfigError
-from formcam.pose import PersonChoice, check_detect_interval, parse_markers
+from formcam.pose import DEFAULT_BACKEND, PersonChoice, check_detect_interval, parse_markers
 
 MAX_FPS_SLACK = 0.01
 """A clip up to 1 % faster than ``max_fps`` (e.g. a variable-rate phone clip averaging
@@ -92,6 +92,12 @@ class AnalyzeOptions:
     ``view``, ``setting`` and ``direction``: None or ``"auto"`` (the same: decided from
     the keypoints) or a forced value.
 
+    ``track_runner`` (choose, then track; :mod:`formcam.pose.schedule`): the multi-person pass
+    only on a sparse schedule (the first 1.5 s, then every second, and on every frame while
+    someone else is in the picture), one tracked person between. Faster, but tracked crops
+    move the keypoints by several pixels from those of fresh detections (see that module);
+    opt-in.
+
     ``capture_fps`` (Hz, None = the file's rate): the rate a slow-motion clip was filmed
     at (a 240 fps capture saved at 30 fps): the analysis then runs on the true time base
     (:mod:`formcam.analysis.timebase`), and slowed-footage detection is off.
@@ -101,7 +107,7 @@ class AnalyzeOptions:
     ``pelvis,heels`` (:mod:`formcam.pose.pelvis_pass`).
     """
 
-    backend: str = "mediapipe"
+    backend: str = DEFAULT_BACKEND
     model: str = "full"
     num_poses: int = 3
     person: PersonChoice = field(default_factory=PersonChoice)
@@ -117,6 +123,7 @@ class AnalyzeOptions:
     detect_interval_s: float = 0.0
     capture_fps: float | None = None
     markers: str = "auto"
+    track_runner: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "markers", parse_markers(self.markers, name="markers"))
@@ -132,7 +139,8 @@ class AnalyzeOptions:
         """Options of the pose stage (stored with the keypoints, reused on replay)."""
         return {"backend": self.backend, "model": self.model, "num_poses": self.num_poses,
                 "person": self.person.describe(), "max_fps": self.max_fps,
-                "detect_interval_s": self.detect_interval_s, "markers": self.markers}
+                "detect_interval_s": self.detect_interval_s, "markers": self.markers,
+                "track_runner": self.track_runner}
 
     def analysis_settings(self) -> dict[str, Any]:
         """Options of the analysis stages (taken from the current call, also on replay)."""

@@ -54,15 +54,15 @@ ProgressFn = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; ``total`` is an estimate for frames."""
 
 MIN_RUNNER_FRACTION = 0.8
-DECODE_NICE = 10
+DECODE_NICE = 0
 """Priority steps by which the decoding thread (and FFmpeg's decoder threads it starts) yields
-to the pose model on Linux (:func:`formcam.video.prefetch.lower_thread_priority`). The model is the
-critical path; with equal priorities the scheduler gave decoder threads part of its core. On the
-2-core reference machine, :func:`estimate_pose` over a 1080p60 clip in back-to-back pairs
-(this value against 0): ONNX full, one pose, median 1.11x frames/s (8 pairs, 0.90-1.16);
-MediaPipe full, three poses (a slower model, little contention), 1.01x (4 pairs). A bare
-decode + pose loop: 1.07x at 10, 1.04x at 5. The decoder still gets every cycle the model
-leaves, so it keeps ahead unless other programs load the machine."""
+to the pose model on Linux (:func:`formcam.video.prefetch.lower_thread_priority`); 0: none.
+On an idle 2-core machine 10 steps gave the model its core back (ONNX full, one pose, 1.11x
+frames/s; MediaPipe full, three poses, 1.01x), but on a loaded one (the reference machine
+shared with other jobs, load average 10) the lowered thread starved and the model waited for
+frames: :func:`estimate_pose` over a 1080x1920 60 fps clip, ONNX full, three poses, took
+32-33 s at 10 and 23-24 s at 0 (two paired rounds; CPU time 13 s in all four).
+See benchmarks/README.md."""
 
 YUV_MIN_PIXELS = 1920 * 1080
 """Frames with more pixels than this (e.g. 4K) go to a backend that crops YUV planes itself
@@ -125,7 +125,7 @@ def estimate_pose_and_motion(path: str | Path, options: AnalyzeOptions, *, progr
     step = frame_step(info.fps, options.max_fps)
     warnings: list[str] = []
     backend = create_backend(options.backend, model=options.model, num_poses=options.num_poses,
-                             detect_interval_s=options.detect_interval_s)
+                             detect_interval_s=options.detect_interval_s, track_runner=options.track_runner)
 
     def tick(frame: Frame) -> None:
         if progress is not None:

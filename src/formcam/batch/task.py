@@ -61,8 +61,10 @@ def signature(sha256: str, settings: dict[str, Any]) -> dict[str, Any]:
 
 def pose_runtime(settings: dict[str, Any]) -> tuple[str, float]:
     """The pose backend and person-detector interval (s) of a video's merged settings, with
-    formcam's defaults (``mediapipe``, 0)."""
-    return str(settings.get("backend", "mediapipe")), float(settings.get("detect_interval_s", 0.0))
+    formcam's defaults (:data:`formcam.pose.DEFAULT_BACKEND`, 0)."""
+    from formcam.pose import DEFAULT_BACKEND
+
+    return str(settings.get("backend", DEFAULT_BACKEND)), float(settings.get("detect_interval_s", 0.0))
 
 
 def _options(settings: dict[str, Any]) -> Any:

@@ -20,12 +20,12 @@ from formcam.pose.backends import (
 )
 from formcam.pose.estimate import Detections, FrameObserver, Selection, detect, quality_of, runner_series
 from formcam.pose.footflow import FootMotionObserver
-from formcam.pose.models import MODEL_SIZES, model_path
+from formcam.pose.models import DEFAULT_BACKEND, MODEL_SIZES, model_path
 from formcam.pose.pelvis_pass import MARKER_SETTINGS, observe, parse_markers, pelvis_pass
 from formcam.pose.select import PersonChoice
 from formcam.pose.zoom import ZOOM, Crops, crop_track, motion_boxes, to_frame_coords, zoomed_frames
 
-__all__ = ["BACKENDS", "MARKER_SETTINGS", "MODEL_SIZES", "ZOOM", "Crops", "Detections",
+__all__ = ["BACKENDS", "DEFAULT_BACKEND", "MARKER_SETTINGS", "MODEL_SIZES", "ZOOM", "Crops", "Detections",
            "FootMotionObserver", "FrameObserver", "PersonChoice", "PoseBackend", "Selection",
            "check_detect_interval", "create_backend", "crop_track", "detect", "installed_models",
            "model_path", "motion_boxes", "observe", "parse_markers", "pelvis_pass", "quality_of",

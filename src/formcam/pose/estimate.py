@@ -80,11 +80,21 @@ def detect(frames: Iterable[Frame], backend: PoseBackend, *, width: int, height:
            observers: Sequence[FrameObserver] = ()) -> Detections:
     """Run ``backend`` (already opened) on each frame; keep keypoints only.
 
-    ``observers`` are called in order with each frame and its detections (after the model)."""
+    ``observers`` are called in order with each frame and its detections (after the model).
+    A backend with a ``look_ahead(image, t_s)`` method (the ONNX backend) is offered each
+    next frame before it gets the current one, so it can start work on it in parallel; one
+    decoded frame more is then held. ``on_frame`` sees each frame after the backend has.
+    """
     kps: list[NDArray[np.float64]] = []
     scs: list[NDArray[np.float64]] = []
     times: list[float] = []
-    for frame in frames:
+    look_ahead: Callable[[Any, float], None] | None = getattr(backend, "look_ahead", None)
+    stream = iter(frames)
+    frame = next(stream, None)
+    while frame is not None:
+        following = next(stream, None)
+        if look_ahead is not None and following is not None:
+            look_ahead(following.pixels, following.t_s)
         pose = backend(frame.pixels, frame.t_s)
         kps.append(pose.keypoints)
         scs.append(pose.scores)
@@ -93,6 +103,7 @@ def detect(frames: Iterable[Frame], backend: PoseBackend, *, width: int, height:
             observe(frame, pose.keypoints, pose.scores)
         if on_frame is not None:
             on_frame(frame)
+        frame = following
     return Detections(keypoints=kps, scores=scs, t_s=np.asarray(times, dtype=np.float64),
                       keypoint_names=backend.keypoint_names, width=width, height=height, fps=fps)
 

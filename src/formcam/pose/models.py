@@ -22,6 +22,11 @@ MODEL_SIZES: tuple[str, ...] = ("lite", "full", "heavy")
 BACKENDS: tuple[str, ...] = ("mediapipe", "onnx")
 """Pose runtimes (:func:`formcam.pose.backends.create_backend`); here, beside the model sizes, so that
 the CLI and the batch settings can list them without importing a runtime or OpenCV."""
+DEFAULT_BACKEND = "onnx"
+"""The runtime used unless one is asked for: ONNX Runtime, formcam's port of MediaPipe's pose
+graph (the same BlazePose models, MediaPipe's crops and tracking rules). On the shared real
+clips its runner keypoints are a median 0.1-0.6 px from MediaPipe Tasks' (three people each)
+and it takes about 15 % less CPU time (benchmarks/README.md, issue 22)."""
 
 
 def model_dirs() -> list[Path]:

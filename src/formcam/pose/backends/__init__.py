@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from formcam.errors import ConfigError, ModelError
 from formcam.pose.backends.base import BackendInfo, PoseBackend, PoseFrame
-from formcam.pose.models import BACKENDS, MODEL_SIZES, model_path
+from formcam.pose.models import BACKENDS, DEFAULT_BACKEND, MODEL_SIZES, model_path
 
 
 def check_detect_interval(backend: str, detect_interval_s: float) -> None:
@@ -24,15 +24,24 @@ def check_detect_interval(backend: str, detect_interval_s: float) -> None:
                           f"detect_interval_s={detect_interval_s:g}, got {backend!r}")
 
 
-def create_backend(name: str = "mediapipe", *, model: str = "full", num_poses: int = 3,
-                   detect_interval_s: float = 0.0) -> PoseBackend:
+def create_backend(name: str = DEFAULT_BACKEND, *, model: str = "full", num_poses: int = 3,
+                   detect_interval_s: float = 0.0, track_runner: bool = False) -> PoseBackend:
     """Return an (unopened) backend; use it as a context manager.
 
     ``detect_interval_s`` (seconds, ONNX only): see
     :attr:`formcam.pose.backends.onnx.OnnxOptions.detect_interval_s`; 0 runs the person
     detector on MediaPipe's schedule. MediaPipe Tasks has no such setting, so a
     non-zero value with ``name="mediapipe"`` is a :class:`ConfigError`.
+
+    ``track_runner``: choose, then track (:class:`formcam.pose.schedule.ChooseThenTrack`): this
+    backend with ``num_poses`` on a sparse schedule, one tracked person between (ONNX: not
+    smoothed, as the multi-person frames; MediaPipe smooths one pose and has no setting for it).
     """
+    if track_runner:
+        from formcam.pose.schedule import ChooseThenTrack
+
+        wide = create_backend(name, model=model, num_poses=num_poses, detect_interval_s=detect_interval_s)
+        return ChooseThenTrack(wide, _single(name, model))
     if name == "mediapipe":
         from formcam.pose.backends.mediapipe import MediaPipeBackend, MediaPipeOptions
 
@@ -43,6 +52,15 @@ def create_backend(name: str = "mediapipe", *, model: str = "full", num_poses: i
 
         return OnnxBackend(OnnxOptions(model=model, num_poses=num_poses, detect_interval_s=detect_interval_s))
     raise ConfigError(f"unknown backend: expected one of {BACKENDS}, got {name!r}")
+
+
+def _single(name: str, model: str) -> PoseBackend:
+    """The one-person tracker of ``track_runner``."""
+    if name == "onnx":
+        from formcam.pose.backends.onnx import OnnxBackend, OnnxOptions
+
+        return OnnxBackend(OnnxOptions(model=model, num_poses=1, smooth=False))
+    return create_backend(name, model=model, num_poses=1)
 
 
 def installed_models(backend: str) -> list[str]:

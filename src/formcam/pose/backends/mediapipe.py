@@ -100,6 +100,14 @@ class MediaPipeBackend:
             self._landmarker.close()
             self._landmarker = None
 
+    def reset(self) -> None:
+        """Forget every tracked person (MediaPipe has no call for it: the landmarker is made again)."""
+        if self._landmarker is not None:
+            self.__exit__(None, None, None)
+            last_ms = self._last_ms
+            self.__enter__()
+            self._last_ms = last_ms
+
     def __call__(self, image: PoseImage, t_s: float) -> PoseFrame:
         """Detect people in an RGB ``(H, W, 3)`` uint8 frame (or YUV planes, converted here)
         shown at ``t_s`` seconds."""

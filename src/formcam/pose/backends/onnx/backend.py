@@ -5,15 +5,24 @@ Per frame, as MediaPipe's Tasks ``PoseLandmarker`` in VIDEO mode:
 1. the ROIs tracked from the previous frame (from each person's auxiliary
    landmarks) are the candidates;
 2. while fewer than ``num_poses`` people are tracked, the person detector runs on
-   the frame and its ROIs are merged with the tracked ones
-   (:func:`~formcam.pose.backends.onnx.roi.merge_detections`: a detection replaces the
-   tracked ROI it overlaps with IoU > 0.5, as MediaPipe, and a detection centred
-   on a tracked person is dropped, so nobody is drawn twice), then clipped to
-   ``num_poses``. MediaPipe runs the detector on every such frame; here, once at
-   least one person is tracked, it can run only every ``detect_interval_s`` seconds
-   of video time (opt-in; default 0 = MediaPipe's schedule), and at once on the frame after a track is lost
+   the frame and its ROIs are merged with the tracked ones as MediaPipe merges them
+   (:func:`~formcam.pose.backends.onnx.roi.associate`: a detection replaces the tracked
+   ROI it overlaps with IoU > 0.5), then clipped to ``num_poses``. With a detector
+   interval (below), where tracked crops drift from fresh ones, a detection centred on a
+   tracked person is dropped as well, so nobody is drawn twice
+   (:func:`~formcam.pose.backends.onnx.roi.merge_detections`); on every frame that rule
+   is not MediaPipe's: it dropped a coach standing in front of the runner in most frames
+   of a real clip (``side_treadmill_03_two_people``), and the runner's track with him.
+   MediaPipe runs the detector on every such frame; here, once at least one person is
+   tracked, it can run only every ``detect_interval_s`` seconds of video time (opt-in;
+   default 0 = MediaPipe's schedule), and at once on the frame after a track is lost
    (not found, or converged on someone else's ROI) or while nobody is tracked.
-   ``detect_interval_s=0`` (the default) is MediaPipe's schedule;
+   With ``detect_ahead`` (opt-in) and a caller that offers the next frame
+   (:meth:`OnnxBackend.look_ahead`, as :func:`formcam.pose.estimate.detect` does), the
+   detector runs on the next frame in a worker thread while the landmark model runs on
+   this one: the same results, the two models on two cores. On the shared 2-core
+   reference machine it gained nothing (1080x1920 clip, three poses, paired runs: 0.88x
+   and 1.0x at load 5, 0.58x and 0.95x at load 10), so it is not the default;
 3. the landmark model runs on each ROI; a person whose pose-presence probability
    is below ``min_presence_confidence`` is dropped (and no longer tracked).
 
@@ -72,20 +81,23 @@ from __future__ import annotations
 
 import logging
 import math
-import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import numpy as np
 
-from formcam.errors import ConfigError, ModelError
+from formcam.errors import ConfigError
 from formcam.pose.backends.base import BackendInfo, PoseFrame, PoseImage
-from formcam.pose.backends.onnx.detector import DEFAULT_NMS_IOU, PoseDetector
+from formcam.pose.backends.onnx.detector import DEFAULT_NMS_IOU, Detections, PoseDetector
 from formcam.pose.backends.onnx.landmarks import N_BODY, LandmarkModel, LandmarkResult
 from formcam.pose.backends.onnx.paths import DETECTOR_FILE, landmark_file, onnx_model_path
 from formcam.pose.backends.onnx.roi import Roi, associate, merge_detections
+from formcam.pose.backends.onnx.session import MAX_DEFAULT_THREADS as MAX_DEFAULT_THREADS
+from formcam.pose.backends.onnx.session import THREADS_ENV as THREADS_ENV
+from formcam.pose.backends.onnx.session import default_providers, default_threads, shared_session
+from formcam.pose.backends.onnx.session import make_session as make_session
 from formcam.pose.backends.onnx.smoothing import LandmarkSmoother
 from formcam.pose.models import MODEL_SIZES
 from formcam.series import BLAZEPOSE_KEYPOINTS
@@ -94,61 +106,9 @@ from formcam.video import YuvImage
 log = logging.getLogger(__name__)
 
 
-THREADS_ENV = "FORMCAM_ONNX_THREADS"
-MAX_DEFAULT_THREADS = 4
 DEFAULT_DETECT_INTERVAL_S = 0.0
 """Seconds of video between person-detector runs once someone is tracked (see the module docstring)."""
 _TIME_EPS_S = 1e-6
-
-
-def default_threads() -> int:
-    """Intra-op threads per session: ``$FORMCAM_ONNX_THREADS`` if set, else the number of
-    CPU cores minus one for the decoding thread, at least 1 and at most 4 (see the module
-    docstring for the measurements behind it).
-
-    Raises:
-        ConfigError: the variable is not a positive integer.
-    """
-    env = os.environ.get(THREADS_ENV)
-    if env:
-        try:
-            value = int(env)
-        except ValueError:
-            value = 0
-        if value < 1:
-            raise ConfigError(f"{THREADS_ENV} must be a positive integer, got {env!r}")
-        return value
-    return max(1, min(MAX_DEFAULT_THREADS, (os.cpu_count() or 1) - 1))
-
-
-def default_providers() -> list[str]:
-    """``["CUDAExecutionProvider", "CPUExecutionProvider"]`` when CUDA is available, else CPU only."""
-    import onnxruntime as ort
-
-    if "CUDAExecutionProvider" in ort.get_available_providers():
-        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
-    return ["CPUExecutionProvider"]
-
-
-def make_session(path: Path, *, threads: int, providers: list[str]) -> Any:
-    """An onnxruntime ``InferenceSession`` for ``path`` with formcam's settings.
-
-    Raises:
-        ModelError: onnxruntime cannot load the file.
-    """
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    opts.log_severity_level = 3
-    try:
-        return ort.InferenceSession(str(path), sess_options=opts, providers=providers)
-    except Exception as exc:  # onnxruntime raises its own exception types
-        raise ModelError(f"{path}: onnxruntime could not load the model ({exc})") from None
 
 
 @dataclass(frozen=True)
@@ -169,6 +129,10 @@ class OnnxOptions:
         smooth: smooth the landmarks of a single pose over time as MediaPipe does
             (None: only when ``num_poses == 1``, MediaPipe's rule).
         threads: intra-op threads per session (None: :func:`default_threads`).
+        detect_ahead: run the person detector on the next frame in a worker thread while
+            the landmark model runs on this one, when the caller offers the next frame
+            (:meth:`OnnxBackend.look_ahead`). The same results as without (the detector
+            sees only its own frame); only the time changes (see the module docstring).
         providers: onnxruntime execution providers (None: :func:`default_providers`).
     """
 
@@ -181,6 +145,7 @@ class OnnxOptions:
     detect_interval_s: float = DEFAULT_DETECT_INTERVAL_S
     smooth: bool | None = None
     threads: int | None = None
+    detect_ahead: bool = False
     providers: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
@@ -211,11 +176,16 @@ class OnnxBackend:
     """It crops :class:`~formcam.video.yuv.YuvImage` planes itself (no whole-frame RGB conversion)."""
     _tracked: list[Roi]
     """ROIs of the people tracked into the next frame."""
+    detector_runs: int
+    """Frames on which the person detector ran (since the backend was opened)."""
 
     def __init__(self, options: OnnxOptions | None = None) -> None:
         self.options = options or OnnxOptions()
         self._detector: PoseDetector | None = None
         self._landmarks: LandmarkModel | None = None
+        self._ahead: ThreadPoolExecutor | None = None
+        self._pending: dict[float, Future[Detections]] = {}
+        """Detector runs started by :meth:`look_ahead`, by frame time."""
         self._smoother = LandmarkSmoother()
         self._reset_tracking()
 
@@ -233,9 +203,11 @@ class OnnxBackend:
         lm_path = onnx_model_path(landmark_file(opts.model))
         threads = opts.threads or default_threads()
         providers = list(opts.providers) if opts.providers else default_providers()
-        self._detector = PoseDetector(make_session(det_path, threads=threads, providers=providers),
+        self._detector = PoseDetector(shared_session(det_path, threads, tuple(providers)),
                                       min_score=opts.min_detection_confidence, nms_iou=opts.nms_iou)
-        self._landmarks = LandmarkModel(make_session(lm_path, threads=threads, providers=providers))
+        self._landmarks = LandmarkModel(shared_session(lm_path, threads, tuple(providers)))
+        if opts.detect_ahead:
+            self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcam-detect")
         self._reset_tracking()
         log.debug("opened ONNX BlazePose %s (%s, %s; %d threads, providers %s)", opts.model, det_path,
                   lm_path, threads, providers)
@@ -243,9 +215,22 @@ class OnnxBackend:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        if self._ahead is not None:
+            self._ahead.shutdown(wait=True, cancel_futures=True)
+            self._ahead = None
+        self._pending = {}
         self._detector = None
         self._landmarks = None
         self._tracked = []
+
+    def reset(self) -> None:
+        """Forget every tracked person, as a fresh backend would (the models stay loaded)."""
+        for future in self._pending.values():
+            future.cancel()
+        self._pending = {}
+        runs = self.detector_runs
+        self._reset_tracking()
+        self.detector_runs = runs
 
     def _reset_tracking(self) -> None:
         """Forget every tracked person, the detector schedule and the smoothing filter."""
@@ -255,7 +240,6 @@ class OnnxBackend:
         self._last_ms = -1
         self._smoother.reset()
         self.detector_runs = 0
-        """Frames on which the person detector ran (since the backend was opened)."""
 
     def _detection_due(self, t_s: float) -> bool:
         """Whether the person detector runs on the frame at ``t_s`` (fewer than ``num_poses`` tracked)."""
@@ -263,6 +247,35 @@ class OnnxBackend:
             return True
         since = t_s - self._last_detect_s
         return since < 0 or since >= self.options.detect_interval_s - _TIME_EPS_S
+
+    def look_ahead(self, image: PoseImage, t_s: float) -> None:
+        """Offer a frame that a later call will get (the next one, at ``t_s``): if the person
+        detector will probably be due there, it starts on it now in a worker thread
+        (:attr:`OnnxOptions.detect_ahead`), overlapping the landmark model on this frame.
+
+        A call at ``t_s`` uses that result if it needs the detector; otherwise, or once a later
+        frame is called, it is dropped. Results never depend on whether this was called.
+        """
+        if self._ahead is None or self._detector is None or t_s in self._pending:
+            return
+        if len(self._tracked) < self.options.num_poses and self._detection_due(t_s):
+            self._pending[t_s] = self._ahead.submit(self._detector, image)
+
+    def _take_pending(self, t_s: float) -> Future[Detections] | None:
+        """The look-ahead run on the frame at ``t_s``, dropping any for earlier frames."""
+        for key in [k for k in self._pending if k <= t_s]:
+            future = self._pending.pop(key)
+            if key == t_s:
+                return future
+            future.cancel()
+        return None
+
+    def _detections(self, image: PoseImage, future: Future[Detections] | None) -> Detections:
+        """The detector's result on this frame: the look-ahead's if it ran on it, else computed now."""
+        assert self._detector is not None
+        if future is not None and not future.cancelled():
+            return future.result()
+        return self._detector(image)
 
     @property
     def smoothing(self) -> bool:
@@ -282,13 +295,20 @@ class OnnxBackend:
                                                 or image.dtype != np.uint8):
             raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
         opts = self.options
+        ahead = self._take_pending(t_s)
         rois = associate(self._tracked, [], opts.min_tracking_confidence)
         n_tracked = len(rois)
         self._lost |= n_tracked < len(self._tracked)  # two tracks converged on one person
         if n_tracked < opts.num_poses and self._detection_due(t_s):
             self.detector_runs += 1
             self._last_detect_s = t_s
-            rois = merge_detections(rois, self._detector(image).rois(), opts.min_tracking_confidence)
+            found = self._detections(image, ahead).rois()
+            if opts.detect_interval_s:  # tracked crops differ from fresh ones: drop tracked people's
+                rois = merge_detections(rois, found, opts.min_tracking_confidence)
+            else:  # MediaPipe's own rule (a second person overlapping the runner is kept)
+                rois = associate(rois, found, opts.min_tracking_confidence)
+        elif ahead is not None:
+            ahead.cancel()
         people: list[LandmarkResult] = []
         rois = rois[:opts.num_poses]
         for roi in rois:
