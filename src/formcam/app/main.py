@@ -44,7 +44,7 @@ from formcam.app.state import (
     cache_key,
 )
 from formcam.errors import InputError
-from formcam.pose import BACKENDS, MARKER_SETTINGS, installed_models
+from formcam.pose import BACKENDS, DEFAULT_BACKEND, MARKER_SETTINGS, installed_models
 from formcam.video import file_sha256
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ def _sidebar(workspace: Workspace) -> Settings:
                              help="the scale for centimetres (overstride, oscillation, sway)")
     backends = _available_backends()
     backend = sb.selectbox("Pose runtime", backends, key="set_backend",
+                           index=backends.index(DEFAULT_BACKEND) if DEFAULT_BACKEND in backends else 0,
                            format_func=lambda b: BACKEND_LABELS.get(b, b),
                            help="the same BlazePose models through MediaPipe or ONNX Runtime; ONNX Runtime "
                                 "is about 1.4-1.8x faster on a CPU; keypoints within 3 px of MediaPipe's")

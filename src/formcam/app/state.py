@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 VIEWS: tuple[str, ...] = ("auto", "side", "rear", "front")
 SETTINGS_CHOICES: tuple[str, ...] = ("auto", "treadmill", "overground")
-BACKEND_LABELS: dict[str, str] = {"mediapipe": "MediaPipe (default)", "onnx": "ONNX Runtime (faster on CPU)"}
+BACKEND_LABELS: dict[str, str] = {"mediapipe": "MediaPipe Tasks",
+                                  "onnx": "ONNX Runtime (default, faster on CPU)"}
 """How the pose runtimes are named in the sidebar."""
 
 
@@ -63,7 +64,7 @@ class Settings:
     render_video: bool = True
     person_rank: int | None = None
     max_fps: float | None = None
-    backend: str = "mediapipe"
+    backend: str = "onnx"  # formcam.pose.DEFAULT_BACKEND (the CLI's default too)
     capture_fps: float | None = None
     markers: str = "auto"
 
