@@ -104,3 +104,45 @@ def test_retime_scales_times_and_rate() -> None:
     assert retime(s, 1.0) is s
     with pytest.raises(ValueError, match="positive"):
         retime(s, 0.0)
+
+
+def test_left_right_withheld_when_the_steps_scatter_more_than_the_sdd() -> None:
+    """Knee at contact, 10 steps a side: SD 9 deg gives a median uncertain by ~3.6 deg, more
+    than its 3 deg SDD (withheld); SD 2 deg gives 0.8 deg (kept). 2 steps a side: not judged."""
+    scattered = [-0.6, 1.2, 13.1, 7.7, 18.2, 25.5, 2.6, 19.1, 3.0, 2.6]
+    tight = [14.0, 16.5, 15.2, 13.1, 17.9, 15.5, 14.8, 16.1, 12.9, 15.0]
+    steps = ([{"side": "left", "knee_flexion_ic_deg": v, "trunk_lean_deg": 6.0 + 0.1 * i}
+              for i, v in enumerate(tight)]
+             + [{"side": "right", "knee_flexion_ic_deg": v, "trunk_lean_deg": 6.0} for v in scattered])
+    metrics = {"knee_flexion_ic_deg": _entry(14.0, left=15.1, right=5.3), "trunk_lean_deg": _entry(6.0)}
+    notes = check_summary(metrics, _events(20), setting="treadmill", steps=steps)
+    knee = metrics["knee_flexion_ic_deg"]
+    assert knee["available"] and knee["value"] == 14.0  # the clip value stays
+    assert knee["left"] is None and knee["right"] is None and "uncertain by about 3.6" in knee["side_note"]
+    assert metrics["trunk_lean_deg"]["left"] == 6.0 and "side_note" not in metrics["trunk_lean_deg"]
+    assert any("knee_flexion_ic_deg" in n for n in notes)
+    kept = {"knee_flexion_ic_deg": _entry(15.0, left=15.1, right=15.0)}
+    check_summary(kept, _events(20), setting="treadmill",
+                  steps=[{"side": s, "knee_flexion_ic_deg": v} for s in ("left", "right") for v in tight])
+    assert kept["knee_flexion_ic_deg"]["left"] == 15.1
+    few = {"knee_flexion_ic_deg": _entry(15.0, left=10.0, right=20.0)}
+    check_summary(few, _events(20), setting="treadmill",
+                  steps=[{"side": s, "knee_flexion_ic_deg": v} for s in ("left", "right")
+                         for v in (0.0, 30.0)])
+    assert few["knee_flexion_ic_deg"]["left"] == 10.0
+
+
+def test_sdds_match_the_cue_rules() -> None:
+    """ranges.toml's left/right precision uses the same SDD as the metric's cue rule."""
+    import tomllib
+    from pathlib import Path
+
+    rules = tomllib.loads((Path(__file__).resolve().parents[1] / "src" / "formcam" / "report" /
+                           "rules.toml").read_text())
+    by_metric = {r["metric"]: float(r["sdd"]) for r in rules["rules"].values()
+                 if "sdd" in r and "metric" in r}
+    ranges = load_plausibility().ranges
+    with_sdd = {n: r.sdd for n, r in ranges.items() if r.sdd is not None}
+    assert len(with_sdd) >= 8
+    for name, sdd in with_sdd.items():
+        assert by_metric.get(name) == sdd, (name, sdd, by_metric.get(name))

@@ -267,7 +267,7 @@ def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str 
     metrics = summarize(steps, events, view=decision.view.value, trunk=trunk)
     if timing.source == "guess":
         withhold(metrics, TIME_METRICS, "the clip looks slowed down: give the frame rate it was filmed at")
-    withheld = check_summary(metrics, events, setting=decision.setting.value)
+    withheld = check_summary(metrics, events, setting=decision.setting.value, steps=steps)
     warnings = _warnings(series, prep, metrics, steps, events, trunk=trunk, timing=timing,
                          measured_feet=flowed) + withheld
     return Analysis(series=prep.smooth, view=decision, events=events, kinematics=kin, scale=scale,

@@ -201,7 +201,8 @@ def with_pelvis_image(analysis: Analysis, img: PelvisImage | None) -> Analysis:
     fresh = summarize(steps, analysis.events, view=analysis.view.view.value)
     changed = [n for n in PELVIC if (n == "pelvic_drop_deg" and source != "keypoints") or source == "markers"]
     redone = {n: dict(fresh[n]) for n in changed}
-    notes = check_summary(redone, analysis.events, setting=analysis.view.setting.value)  # plausibility again
+    notes = check_summary(redone, analysis.events, setting=analysis.view.setting.value,  # plausibility again
+                          steps=steps)
     for name in PELVIC:
         entry = redone.get(name) or dict(metrics[name])
         entry["source"] = source if name in changed else "keypoints"

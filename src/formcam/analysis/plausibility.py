@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+import numpy as np
+
 from formcam.analysis.events import Events
 
 Metrics = dict[str, dict[str, Any]]
@@ -37,6 +39,7 @@ class Range:
     source: str
     hint_low: str | None = None
     hint_high: str | None = None
+    sdd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def load_plausibility() -> Plausibility:
     data = tomllib.loads(text)
     ranges = {name: Range(float(r["min"]), float(r["max"]), float(r.get("sprint_min", r["min"])),
                           float(r.get("sprint_max", r["max"])), str(r["source"]), r.get("hint_low"),
-                          r.get("hint_high"))
+                          r.get("hint_high"), float(r["sdd"]) if "sdd" in r else None)
               for name, r in data["ranges"].items()}
     ev = data["evidence"]
     return Plausibility(ranges, int(ev["min_steps"]), float(ev["max_fallback_share"]),
@@ -92,13 +95,17 @@ def _out_of_range(name: str, entry: dict[str, Any], r: Range, sprint: bool) -> s
 
 
 def check_summary(metrics: Metrics, events: Events, *, setting: str,
-                  rules: Plausibility | None = None) -> list[str]:
+                  rules: Plausibility | None = None, steps: list[dict[str, Any]] | None = None) -> list[str]:
     """Withhold implausible or weakly supported summaries in ``metrics`` (in place); return
-    plain-words notes of what was withheld (one per cause)."""
+    plain-words notes of what was withheld (one per cause). With the per-step values
+    ``steps``, per-side values too imprecise for a left/right comparison are withheld too
+    (:func:`side_precision_note`)."""
     rules = rules or load_plausibility()
     sprint = looks_like_sprint(metrics, setting=setting)
     notes: list[str] = []
     _check_side_cadence(metrics, rules, notes)
+    if steps is not None:
+        _check_side_precision(metrics, steps, rules, notes)
     _check_fallback(metrics, events, rules, notes)
     few = [n for n, e in metrics.items() if e.get("available") and e.get("n_steps", 0) < rules.min_steps]
     withhold(metrics, tuple(few), f"measured in fewer than {rules.min_steps} steps: film at least 10 "
@@ -146,3 +153,41 @@ def _check_fallback(metrics: Metrics, events: Events, rules: Plausibility, notes
                   "to follow): film at 60 fps or more, with the feet in view and not hidden by the treadmill")
         withhold(metrics, ("contact_time_ms",), reason)
         notes.append(f"contact time withheld: {reason}")
+
+
+def side_standard_error(values: list[float]) -> float | None:
+    """Standard error of the median of ``values`` (1.2533 SD / sqrt(n), sample SD); None
+    with fewer than 3 values."""
+    if len(values) < 3:
+        return None
+    return float(1.2533 * np.std(values, ddof=1) / np.sqrt(len(values)))
+
+
+def _check_side_precision(metrics: Metrics, steps: list[dict[str, Any]], rules: Plausibility,
+                          notes: list[str]) -> None:
+    """Withhold the left/right values of a metric when either side's median is uncertain by
+    more than the metric's smallest detectable difference (``sdd`` in ``ranges.toml``): the
+    steps scatter too much for a left/right difference that matters to show (e.g. knee
+    flexion at contact read through a pose model, where the knee moves ~8 deg per half frame
+    around contact). ``overstride_cm`` follows ``overstride_ratio``."""
+    names = []
+    for name, r in rules.ranges.items():
+        entry = metrics.get(name)
+        if r.sdd is None or not entry or entry.get("left") is None or entry.get("right") is None:
+            continue
+        per_side = [[s[name] for s in steps if s.get("side") == sd and s.get(name) is not None]
+                    for sd in ("left", "right")]
+        errs = [side_standard_error(v) for v in per_side]
+        worst = max((e for e in errs if e is not None), default=None)
+        if worst is None or worst <= r.sdd:
+            continue
+        note = (f"left/right values withheld: the steps scatter so much that each side's median is "
+                f"uncertain by about {worst:.2g} {entry.get('unit', '')}, more than the smallest difference "
+                f"that matters ({r.sdd:g}); film longer or at a higher frame rate")
+        entry.update(left=None, right=None, side_note=note)
+        names.append(name)
+        if name == "overstride_ratio" and metrics.get("overstride_cm"):
+            metrics["overstride_cm"].update(left=None, right=None, side_note=note)
+    if names:
+        notes.append(f"left/right values of {', '.join(names)} withheld: the steps scatter more than a "
+                     "left/right difference that matters (see each metric's side note)")
