@@ -144,5 +144,16 @@ def test_sdds_match_the_cue_rules() -> None:
     ranges = load_plausibility().ranges
     with_sdd = {n: r.sdd for n, r in ranges.items() if r.sdd is not None}
     assert len(with_sdd) >= 8
+    no_rule = {"foot_strike_angle_deg": 2.3}  # Dingenen 2018, foot inclination; no cue rule uses it
     for name, sdd in with_sdd.items():
-        assert by_metric.get(name) == sdd, (name, sdd, by_metric.get(name))
+        assert by_metric.get(name, no_rule.get(name)) == sdd, (name, sdd, by_metric.get(name))
+
+
+def test_a_side_outside_the_plausible_range_withholds_both_sides() -> None:
+    metrics = {"foot_strike_angle_deg": _entry(37.2, left=52.5, right=18.1), "trunk_lean_deg": _entry(6.0)}
+    notes = check_summary(metrics, _events(20), setting="treadmill")
+    fsa = metrics["foot_strike_angle_deg"]
+    assert fsa["available"] and fsa["value"] == 37.2  # the clip value is inside its range
+    assert fsa["left"] is None and fsa["right"] is None and "left 52.5" in fsa["side_note"]
+    assert metrics["trunk_lean_deg"]["left"] == 6.0
+    assert any(n.startswith("foot_strike_angle_deg: left/right values withheld") for n in notes)

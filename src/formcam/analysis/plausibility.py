@@ -118,7 +118,23 @@ def check_summary(metrics: Metrics, events: Events, *, setting: str,
         if reason:
             withhold(metrics, (name,), reason)
             notes.append(f"{name} withheld: {reason}")
+        elif entry and entry.get("available"):
+            _check_side_range(name, entry, r, sprint, notes)
     return notes
+
+
+def _check_side_range(name: str, entry: dict[str, Any], r: Range, sprint: bool, notes: list[str]) -> None:
+    """A per-side value outside the plausible range withholds both per-side values (in place):
+    a left/right comparison with one side mismeasured says nothing."""
+    low, high = (r.sprint_low, r.sprint_high) if sprint else (r.low, r.high)
+    bad = {sd: v for sd in ("left", "right") if (v := entry.get(sd)) is not None and not low <= v <= high}
+    if not bad:
+        return
+    shown = ", ".join(f"{sd} {v:.1f}" for sd, v in bad.items())
+    note = (f"left/right values withheld: {shown} {entry.get('unit', '')} is outside what running shows "
+            f"({low:g} to {high:g}), most likely a mismeasured leg")
+    entry.update(left=None, right=None, side_note=note)
+    notes.append(f"{name}: {note}")
 
 
 EVENT_TIMED: tuple[str, ...] = ("contact_time_ms", "overstride_cm", "overstride_ratio", "shank_angle_ic_deg",
