@@ -141,27 +141,21 @@ def decoding_beside(clip: str, backend: Any, shape: tuple[int, ...], on: bool) -
 
 
 def naive(clip: str, model: str) -> tuple[int, float]:
-    """The plain loop a first script would write: OpenCV read, MediaPipe per frame."""
+    """The plain loop a first script would write: OpenCV read, MediaPipe per frame
+    (:func:`naive_loop.detect_all`, the loop ``naive_cli`` runs as a program), timed after the
+    model has loaded."""
     import cv2
-    import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
+    from naive_loop import detect_all
 
     from formcam.pose.models import model_path
 
     opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(model_path(model))),
                                         running_mode=vision.RunningMode.VIDEO)
     cap = cv2.VideoCapture(clip)
-    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-    n = 0
     with vision.PoseLandmarker.create_from_options(opts) as landmarker:
         t0 = time.perf_counter()
-        while True:
-            ok, bgr = cap.read()
-            if not ok:
-                break
-            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-            landmarker.detect_for_video(image, int(n * 1000 / fps))
-            n += 1
+        n = detect_all(landmarker, cap)
         return n, time.perf_counter() - t0
 
 
