@@ -232,6 +232,8 @@ def _contacts(series: PoseSeries, per: Periodicity, *, forward_sign: int, side_v
     sigma = stance_noise([(points_of[s][p], t[-1][:2]) for s, t in windows if t
                           for p in ("heel", "foot_index")])
     noise = {"heel": sigma, "foot_index": sigma}
+    from formcam.analysis.events_choice import foot_signals, with_alternatives  # (imports this module)
+    feet = {s: foot_signals(series, s, points_of[s]) for s in SIDES} if side_view else {}
     for side, tries in windows:
         points = points_of[side]
         h_raw = foot_height_px(series, side)
@@ -251,8 +253,7 @@ def _contacts(series: PoseSeries, per: Periodicity, *, forward_sign: int, side_v
             res = _check(series, side, found[0], found[1], h_raw, ank_u=ank_u, leg_px=leg_px,
                          contact_ms_range=contact_ms_range)
             if isinstance(res, Contact) and side_view:
-                from formcam.analysis.events_choice import with_alternatives
-                res = with_alternatives(res, series, points, leg_px=leg_px, sigma=sigma)
+                res = with_alternatives(res, feet[side], fps, leg_px=leg_px, sigma=sigma)
         elif icw is not None and 0.2 * fps <= a < b < h.size - 0.2 * fps:  # fit failed: fore-aft estimate
             res = _check(series, side, float(a), float(b), h_raw, ank_u=ank_u, leg_px=leg_px,
                          contact_ms_range=contact_ms_range)

@@ -39,16 +39,29 @@ log = logging.getLogger(__name__)
 Arr = NDArray[np.float64]
 
 
-def with_alternatives(c: Contact, series: PoseSeries, points: dict[str, Arr], *, leg_px: float,
-                      sigma: float) -> Contact:
-    """``c`` with its ground-lock IC and last-off TO (frames) attached where they can be timed.
-    ``points``: the foot's ``heel`` / ``foot_index`` heights (px, y up, may hold NaN)."""
+FootSignals = tuple[Arr, Arr | None, Arr]
+"""One foot's heel height, toe height (None when never tracked) and heel image x: px over the
+whole clip, heights y up, NaN gaps filled (:func:`foot_signals`)."""
+
+
+def foot_signals(series: PoseSeries, side: str, points: dict[str, Arr]) -> FootSignals | None:
+    """The signals :func:`with_alternatives` times a contact of ``side`` from, made once per foot;
+    None without a heel. ``points``: the foot's ``heel`` / ``foot_index`` heights (px, y up,
+    may hold NaN)."""
     heel = fill_nan(points["heel"])
-    toe = fill_nan(points["foot_index"]) if np.isfinite(points["foot_index"]).any() else None
     if not np.isfinite(heel).all():
+        return None
+    toe = fill_nan(points["foot_index"]) if np.isfinite(points["foot_index"]).any() else None
+    return heel, toe, pt(series, f"{side}_heel")[:, 0]
+
+
+def with_alternatives(c: Contact, foot: FootSignals | None, fps: float, *, leg_px: float,
+                      sigma: float) -> Contact:
+    """``c`` with its ground-lock IC and last-off TO (frames) attached where they can be timed
+    from its foot's signals (:func:`foot_signals`)."""
+    if foot is None:
         return c
-    lock, last = alternatives(heel, toe, pt(series, f"{c.side}_heel")[:, 0], c.ic_frame, c.to_frame,
-                              float(series.fps), leg_px=leg_px, sigma=sigma)
+    lock, last = alternatives(*foot, c.ic_frame, c.to_frame, fps, leg_px=leg_px, sigma=sigma)
     return replace(c, ic_alt_frame=lock, to_alt_frame=last)
 
 

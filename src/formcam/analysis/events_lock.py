@@ -48,6 +48,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from formcam.analysis.events_fit import fill_nan
+
 Arr = NDArray[np.float64]
 
 LOCK_BAND_LEG = 0.0125
@@ -169,13 +171,9 @@ def alternatives(heel: Arr, toe: Arr | None, heel_x: Arr, ic: float, to: float, 
     foot keypoint noise (px)."""
     lock = None
     seg = heel_x[max(int(ic) - 1, 0):int(np.ceil(to)) + 1]
-    if seg.size and np.isfinite(seg).mean() >= 0.8 and not (
-            toe is not None and heel_first(heel, toe, ic, to, leg_px=leg_px, sigma=sigma)):
-        x = heel_x.copy()
-        ok = np.isfinite(x)
-        if ok.sum() >= 2:
-            x[~ok] = np.interp(np.flatnonzero(~ok), np.flatnonzero(ok), x[ok])
-            lock = ground_lock_ic(x, ic, to, fps, leg_px=leg_px, sigma=sigma)
+    tracked = seg.size > 0 and np.isfinite(seg).mean() >= 0.8 and np.isfinite(heel_x).sum() >= 2
+    if tracked and not (toe is not None and heel_first(heel, toe, ic, to, leg_px=leg_px, sigma=sigma)):
+        lock = ground_lock_ic(fill_nan(heel_x), ic, to, fps, leg_px=leg_px, sigma=sigma)
     last = None
     if np.isfinite(leg_px) and sigma <= CLEAN_SIGMA_LEG * leg_px:
         last = last_off_to([h for h in (heel, toe) if h is not None], ic, to, fps, leg_px=leg_px, sigma=sigma)
