@@ -81,12 +81,13 @@ def stance_side_votes(series: PoseSeries, stances: list[tuple[float, float]]) ->
     return np.asarray(out)
 
 
-def frontal_contacts(series: PoseSeries, step_s: float, *,
-                     contact_ms_range: tuple[float, float]) -> tuple[list[Contact], list[Rejected]]:
+def frontal_contacts(series: PoseSeries, step_s: float, *, contact_ms_range: tuple[float, float],
+                     acc: Arr) -> tuple[list[Contact], list[Rejected]]:
     """Contacts between consecutive flights (see the module docstring), sides by the
-    whole-sequence vote, step times by :func:`_with_steps`."""
+    whole-sequence vote, step times by :func:`_with_steps`. ``acc``: the series'
+    :func:`~formcam.analysis.events_flight.hip_acceleration`."""
     fps = float(series.fps)
-    fl = flight_edges(hip_acceleration(series), fps, step_s)
+    fl = flight_edges(acc, fps, step_s)
     spans = [(fl[j][2], fl[j + 1][0]) for j in range(len(fl) - 1)]
     stances = [(float(ic), float(to)) for ic, to in spans if ic is not None and to is not None and ic < to]
     if not stances:
@@ -132,10 +133,11 @@ def detect_frontal_events(series: PoseSeries, *, contact_ms_range: tuple[float, 
         return Events((), (), DEFAULT_STRIDE_S)
     step_s, conf, half = found
     per = Periodicity(2 * step_s, conf, "hip_shoulder_height", half_step_acf=half)
-    contacts, rejected = frontal_contacts(series, step_s, contact_ms_range=contact_ms_range)
+    acc = hip_acceleration(series)
+    contacts, rejected = frontal_contacts(series, step_s, contact_ms_range=contact_ms_range, acc=acc)
     if leg_length_px is None:
         leg_length_px = leg_length(series)
-    level, curve = flight_g_ratio(hip_acceleration(series), fps, step_s, leg_length_px)
+    level, curve = flight_g_ratio(acc, fps, step_s, leg_length_px)
     if not G_RANGE[0] <= level <= G_RANGE[1]:
         log.info("rear/front view: hip acceleration in 'flight' %.2f g (rising %.2f g within 25 ms): "
                  "not free fall", level, curve)
