@@ -60,9 +60,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcam.analysis.events import Contact, Events
+from formcam.analysis.foot_rotation import strike_angle_deg, uses_rotation
 from formcam.analysis.frontal import frontal_step, roll_deg
 from formcam.analysis.kinematics import Kinematics
 from formcam.analysis.scale import Scale
+from formcam.series import FootMotion
 
 log = logging.getLogger(__name__)
 Arr = NDArray[np.float64]
@@ -218,7 +220,7 @@ def _step(kin: Kinematics, raw: Kinematics, contacts: tuple[Contact, ...], k: in
 
 
 def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, *,
-                view: str) -> list[dict[str, Any]]:
+                view: str, motion: FootMotion | None = None) -> list[dict[str, Any]]:
     """One dict per accepted contact: timing plus every metric (None where not available).
 
     ``kin`` comes from the low-passed series, ``raw`` from the same series before
@@ -231,15 +233,26 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
     nearest whole frames of the sub-frame events), ``contact_source, toe_off_source`` (what
     timed them: ``"flow"``, the shoe's image motion, or ``"keypoints"``) and the names in
     :data:`METRICS`.
+
+    ``motion``: the feet's image motion, frames and labels as ``raw`` (after every label
+    repair); in a side view whose contacts were mostly timed from it, the foot strike angle
+    is the shoe's measured rotation from contact to mid-stance
+    (:mod:`formcam.analysis.foot_rotation`), None for a step whose motion is not clean.
     """
     steps = []
     roll = roll_deg(kin, events.stride_period_s) if view != "side" else 0.0
+    rotated = motion is not None and motion.n_frames == kin.t_s.size and uses_rotation(events.contacts)
+    fps = 1.0 / float(np.median(np.diff(kin.t_s))) if kin.t_s.size > 1 else 0.0
     for k, c in enumerate(events.contacts):
         vals: dict[str, Any] = dict(_step(kin, raw, events.contacts, k, scale, events.stride_period_s))
         if view != "side":  # rear / front: pelvis against the horizon (formcam.analysis.frontal)
             end = _next_ic(events.contacts, k, same=True, max_s=1.5 * events.stride_period_s)
             vals.update(frontal_step(kin, events.contacts, k, px_per_cm=scale.px_per_cm,
                                      stride_end_s=end, roll=roll))
+        if rotated and motion is not None:
+            vals["foot_strike_angle_deg"] = strike_angle_deg(
+                motion, c, 0 if c.side == "left" else 1, forward_sign=kin.forward_sign, fps=fps,
+                leg_px=kin.leg_length_px)
         if c.method in UNTIMED_METHODS:  # IC / TO not timed well enough for a duration
             vals["contact_time_ms"] = None
         for name in METRICS:
