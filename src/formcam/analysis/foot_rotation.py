@@ -42,21 +42,21 @@ FLOW = "flow"
 
 
 def rotation(spin: Arr, f0: float, f1: float) -> float:
-    """Integral of ``spin`` (per frame interval; entry ``i`` is the interval ``[i-1, i]``)
-    from fractional frame ``f0`` to ``f1``, each interval weighted by its overlap (the rate
-    is taken as constant within an interval). NaN if a needed interval is unmeasured or
-    outside the array."""
+    """Sum of ``spin`` (per frame interval; entry ``i`` is the interval ``[i-1, i]``) over the
+    intervals that overlap fractional frames ``(f0, f1]``, each in full: the landing foot holds
+    its angle until the contact and rotates after it, so the interval holding the contact
+    measured only the rotation after it (weighting it by its overlap would count that part
+    short), and the foot is flat, not rotating, by mid-stance. NaN if a needed interval is
+    unmeasured or outside the array, or ``f1 <= f0``."""
     if not f1 > f0:
         return float("nan")
-    first, last = int(math.floor(f0)) + 1, int(math.ceil(f1))
+    first, last = math.floor(f0) + 1, math.ceil(f1)
     if first < 1 or last >= spin.size:
         return float("nan")
-    idx = np.arange(first, last + 1)
-    overlap = np.minimum(idx, f1) - np.maximum(idx - 1, f0)
-    vals = spin[idx]
+    vals = spin[first:last + 1]
     if not np.isfinite(vals).all():
         return float("nan")
-    return float(np.sum(vals * overlap))
+    return float(np.sum(vals))
 
 
 def uses_rotation(contacts: tuple[Contact, ...] | list[Contact]) -> bool:
@@ -71,8 +71,8 @@ def _stance_ok(motion: FootMotion, foot: int, c: Contact, first: int, last: int,
     """Whether, on the intervals ``first..last``, some point of foot ``foot``'s sole line moves
     with the ground (the foot's own median velocity over the middle half of its stance)."""
     heel_v, spin, vec = motion.rigid()
-    a = int(math.ceil(c.ic_frame + 0.25 * (c.to_frame - c.ic_frame)))
-    b = int(math.floor(c.to_frame - 0.25 * (c.to_frame - c.ic_frame)))
+    a = math.ceil(c.ic_frame + 0.25 * (c.to_frame - c.ic_frame))
+    b = math.floor(c.to_frame - 0.25 * (c.to_frame - c.ic_frame))
     mid_v = heel_v[max(a, 0):b + 1, foot]
     mid_v = mid_v[np.isfinite(mid_v).all(axis=1)]
     if mid_v.shape[0] < 2 or last >= motion.n_frames:
@@ -93,7 +93,7 @@ def strike_angle_deg(motion: FootMotion, c: Contact, foot: int, *, forward_sign:
         return None
     f0, f1 = c.ic_frame, (c.ic_frame + c.to_frame) / 2
     rot = rotation(motion.rigid()[1][:, foot], f0, f1)
-    first, last = int(math.floor(f0)) + 2, int(math.ceil(f1))
+    first, last = math.floor(f0) + 2, math.ceil(f1)
     if not np.isfinite(rot) or (last >= first and not _stance_ok(
             motion, foot, c, first, last, fps=fps, leg_px=leg_px, max_pivot_leg_per_s=max_pivot_leg_per_s)):
         return None

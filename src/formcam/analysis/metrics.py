@@ -131,6 +131,24 @@ def _at_contact(t: Arr, y: Arr, when: float, *, window_s: float = 0.04, max_wind
     return float(coef[-1])
 
 
+def _reader(c: Contact) -> Callable[[Arr, Arr, float], float]:
+    """How a value at contact ``c`` is read: :func:`_at_contact` (a fit to the samples before
+    it) for a contact timed from the keypoints, plain interpolation between the two frames
+    around it for one timed from the shoe's image motion.
+
+    The one-sided fit is right for exact keypoints, whose angles and positions kink at the
+    impact. A contact timed from the image motion comes from a video through a pose model,
+    which rounds that kink over a frame or two and lags the swing: through the model the
+    knee reads 2-4 deg too flexed over the three frames before the phantom's contacts and
+    2-5 deg too straight over the three after, the heel 1-3 cm too far ahead, so
+    extrapolating the samples before contact carries their bias (knee -3 to -6 deg, overstride
+    +1 to +2 cm on the phantom) while the two frames around contact, biased oppositely, cancel.
+    """
+    if c.ic_source == "flow":
+        return _at
+    return _at_contact
+
+
 def _window(t: Arr, y: Arr, t0: float, t1: float) -> Arr:
     sel = (t >= t0) & (t <= t1)
     return y[sel]
@@ -195,16 +213,16 @@ def _step(kin: Kinematics, raw: Kinematics, contacts: tuple[Contact, ...], k: in
     stride_end = _next_ic(contacts, k, same=True, max_s=1.5 * stride_s)
     step_end = _next_ic(contacts, k, same=False, max_s=0.75 * stride_s)
     trunk = _window(t, kin.trunk_lean_deg, c.ic_s, c.to_s)
-    ahead = _at_contact(t, (raw.ankle_ahead_px if raw.heel_ahead_px is None else raw.heel_ahead_px)[:, j],
-                        c.ic_s)
+    read = _reader(c)
+    ahead = read(t, (raw.ankle_ahead_px if raw.heel_ahead_px is None else raw.heel_ahead_px)[:, j], c.ic_s)
     out: dict[str, float | None] = {
         "contact_time_ms": c.contact_time_ms,
         "cadence_spm": 60.0 / c.step_time_s if c.step_time_s else None,
         "trunk_lean_deg": float(np.mean(trunk)) if trunk.size else at(kin.trunk_lean_deg, mid),
         "overstride_cm": ahead / scale.px_per_cm,
         "overstride_ratio": ahead / kin.leg_length_px,
-        "shank_angle_ic_deg": _at_contact(t, raw.shank_angle_deg[:, j], c.ic_s),
-        "knee_flexion_ic_deg": _at_contact(t, raw.knee_flexion_deg[:, j], c.ic_s),
+        "shank_angle_ic_deg": read(t, raw.shank_angle_deg[:, j], c.ic_s),
+        "knee_flexion_ic_deg": read(t, raw.knee_flexion_deg[:, j], c.ic_s),
         "hip_extension_deg": (_peak_fit(t, -raw.thigh_angle_deg[:, j], c.ic_s, stride_end)
                               if stride_end else None),
         "vertical_oscillation_cm": (_p2p(_window(t, kin.hip_mid_uv_px[:, 1], c.ic_s, step_end))
