@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from formcam.analysis.events import Contact
-from formcam.analysis.foot_rotation import rotation, strike_angle_deg, uses_rotation
+from formcam.analysis.foot_rotation import enough_rotations, rotation, strike_angle_deg, uses_rotation
 from formcam.analysis.metrics import _at, _at_contact, _reader
 from formcam.series import FOOT_MOTION_CHANNELS, SOLE_FRACTIONS, FootMotion
 
@@ -99,6 +99,12 @@ def test_rotation_is_used_when_most_contacts_were_timed_from_the_motion() -> Non
     assert not uses_rotation([])
 
 
+def test_a_clip_needs_half_its_steps_clean() -> None:
+    assert enough_rotations([8.0, None, 7.5, None])
+    assert not enough_rotations([8.0, None, None, None])
+    assert not enough_rotations([])
+
+
 def test_motion_timed_contact_reads_between_the_frames_around_it() -> None:
     """A model that rounds the impact kink lags the truth on both sides of contact: +b before,
     -b after (here the true value is 20 at the contact, slope 5/frame). Interpolation between
@@ -113,3 +119,25 @@ def test_motion_timed_contact_reads_between_the_frames_around_it() -> None:
     kp_read = _reader(_contact(20.4, 35.0, "keypoints"))
     assert kp_read(t, model, tic) == pytest.approx(_at_contact(t, model, tic))
     assert kp_read(t, model, tic) - 20.0 > 2.5
+
+
+@pytest.mark.parametrize("kw", [{"strike_deg": 10.0}, {"strike_deg": 18.0, "flat_frames": 4.0, "seed": 2},
+                                {"strike_deg": 0.0}, {"strike_deg": 10.0, "fps": 120.0, "flat_frames": 6.0}])
+def test_strike_angle_of_a_rendered_shoe_from_its_measured_rotation(kw: dict[str, float]) -> None:
+    """A textured block lands pitched toes up on a moving belt and rotates about its heel to flat
+    (blur, noise; keypoints inside its ends, as a pose model puts them): the rotation of its
+    optical flow from the true contact to mid-stance has the pitch's sign and 60-110 % of its
+    size (DIS smooths this small, low-contrast block's motion into the background: measured
+    70-93 %; on the phantom's rendered shoes 90-100 %), and a flat landing reads flat."""
+    from tests.flow_synthetic import make_block_clip
+    from tests.test_footflow import _measure
+
+    clip = make_block_clip(kp_inset=0.1, **kw)  # type: ignore[arg-type]
+    fps, pitch = clip.series.fps, kw["strike_deg"]
+    c = Contact("right", clip.ic, clip.to, clip.ic / fps, clip.to / fps, ic_source="flow", to_source="flow")
+    got = strike_angle_deg(_measure(clip), c, 1, forward_sign=1, fps=fps, leg_px=LEG_PX)
+    assert got is not None
+    if pitch:
+        assert 0.6 * pitch <= got <= 1.1 * pitch
+    else:
+        assert abs(got) < 1.5

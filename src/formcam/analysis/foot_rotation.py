@@ -23,7 +23,9 @@ about 40 ms), the spin was measured on every interval from contact to mid-stance
 each of those intervals (after the one holding the contact) the labelled foot moves as a
 stance foot: some point of its sole line moves with the ground (within
 ``max_pivot_leg_per_s``), so a frame where the model gave the label to the swinging
-foot does not put that foot's rotation into the sum.
+foot does not put that foot's rotation into the sum. When fewer than half of a clip's
+steps give a clean rotation, the clip's strike angle is withheld
+(:func:`enough_rotations`): the few that pass are then not a sample of the runner's steps.
 """
 
 from __future__ import annotations
@@ -98,3 +100,9 @@ def strike_angle_deg(motion: FootMotion, c: Contact, foot: int, *, forward_sign:
             motion, foot, c, first, last, fps=fps, leg_px=leg_px, max_pivot_leg_per_s=max_pivot_leg_per_s)):
         return None
     return float(forward_sign * math.degrees(rot))
+
+
+def enough_rotations(values: list[float | None], *, min_fraction: float = 0.5) -> bool:
+    """Whether at least ``min_fraction`` of a clip's steps (``values``, one per step, None where
+    the rotation was not clean) gave a strike angle."""
+    return bool(values) and sum(v is not None for v in values) >= min_fraction * len(values)

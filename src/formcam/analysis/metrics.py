@@ -60,7 +60,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcam.analysis.events import Contact, Events
-from formcam.analysis.foot_rotation import strike_angle_deg, uses_rotation
+from formcam.analysis.foot_rotation import enough_rotations, strike_angle_deg, uses_rotation
 from formcam.analysis.frontal import frontal_step, roll_deg
 from formcam.analysis.kinematics import Kinematics
 from formcam.analysis.scale import Scale
@@ -267,10 +267,6 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
             end = _next_ic(events.contacts, k, same=True, max_s=1.5 * events.stride_period_s)
             vals.update(frontal_step(kin, events.contacts, k, px_per_cm=scale.px_per_cm,
                                      stride_end_s=end, roll=roll))
-        if rotated and motion is not None:
-            vals["foot_strike_angle_deg"] = strike_angle_deg(
-                motion, c, 0 if c.side == "left" else 1, forward_sign=kin.forward_sign, fps=fps,
-                leg_px=kin.leg_length_px)
         if c.method in UNTIMED_METHODS:  # IC / TO not timed well enough for a duration
             vals["contact_time_ms"] = None
         for name in METRICS:
@@ -279,4 +275,19 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
         steps.append({"side": c.side, "contact_frame": round(c.ic_frame), "contact_s": c.ic_s,
                       "toe_off_frame": round(c.to_frame), "toe_off_s": c.to_s, "event_method": c.method,
                       "contact_source": c.ic_source, "toe_off_source": c.to_source, **vals})
+    if rotated and motion is not None and view == "side":
+        _rotation_strikes(steps, events.contacts, motion, kin, fps)
     return steps
+
+
+def _rotation_strikes(steps: list[dict[str, Any]], contacts: tuple[Contact, ...], motion: FootMotion,
+                      kin: Kinematics, fps: float) -> None:
+    """Replace each step's foot strike angle by the shoe's measured rotation (in place); all None,
+    each step flagged ``foot_strike_withheld``, when too few steps give a clean one."""
+    rot = [strike_angle_deg(motion, c, 0 if c.side == "left" else 1, forward_sign=kin.forward_sign,
+                            fps=fps, leg_px=kin.leg_length_px) for c in contacts]
+    enough = enough_rotations(rot)
+    for s, v in zip(steps, rot, strict=True):
+        s["foot_strike_angle_deg"] = v if enough else None
+        if not enough:
+            s["foot_strike_withheld"] = True
