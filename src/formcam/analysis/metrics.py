@@ -29,7 +29,9 @@ summarised as ``{value, unit, left, right, n_steps, available, reason, spread}``
   hip_extension_deg           peak thigh angle behind vertical, IC to next same-foot IC
   vertical_oscillation_cm     hip-mid vertical peak-to-peak, IC to next (other foot) IC
   foot_strike_angle_deg       foot angle at IC minus foot angle at midstance (the flat
-                              foot stands in for the standing offset), + heel first
+                              foot stands in for the standing offset), + heel first; with
+                              the feet's image motion, the shoe's measured rotation from
+                              IC to midstance (:mod:`formcam.analysis.foot_rotation`)
   pelvic_drop_deg             hip line vs the horizon at midstance, + swing-side hip lower;
                               the entry also gives its stance ``peak`` (``peak_left`` /
                               ``peak_right``; per step ``pelvic_drop_peak_deg``), see
@@ -40,6 +42,8 @@ summarised as ``{value, unit, left, right, n_steps, available, reason, spread}``
                               trend removed; withheld above 8 cm (camera motion)
   ==========================  ==========================================================
 
+* Values *at* IC are read by :func:`_reader`: a fit to the samples before a keypoint-timed
+  contact, interpolation at a contact timed from the shoe's image motion.
 * View gating: sagittal metrics need a side view, frontal ones a rear or front
   view; ``cadence_spm`` and ``contact_time_ms`` are available in every view (rear /
   front contacts: :mod:`formcam.analysis.events_frontal`; contact time is withheld,
