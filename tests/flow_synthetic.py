@@ -47,13 +47,33 @@ def block_x_y(tau: float, *, ic: float, to: float, belt: float, x_ic: float,
     return x_to + belt * d + lift[0] * d * d / 2, GROUND_Y - lift[1] * d * d / 2
 
 
+def block_pitch_deg(tau: float, *, ic: float, strike_deg: float, flat_frames: float) -> float:
+    """The block's pitch (deg, + toes up) at ``tau``: ``strike_deg`` until the contact, then
+    rotating about the heel at a constant rate to flat over ``flat_frames``."""
+    if tau <= ic:
+        return strike_deg
+    return strike_deg * max(0.0, 1.0 - (tau - ic) / flat_frames)
+
+
+def _pitched(x: float, y: float, pitch_deg: float) -> NDArray[np.float32]:
+    """Affine map of the block's pixels with its bottom-left corner (the heel) at ``(x, y)``,
+    pitched ``pitch_deg`` toes up about it."""
+    c, s = np.cos(np.radians(pitch_deg)), np.sin(np.radians(pitch_deg))
+    return np.float32([[c, s, x - s * FOOT_H], [-s, c, y - c * FOOT_H]])
+
+
 def make_block_clip(*, n: int = 40, ic: float = 12.4, to: float = 27.6, belt: float = -3.0,
                     approach: tuple[float, float] = (4.0, 2.5), lift: tuple[float, float] = (1.2, 0.8),
                     blur: bool = True, noise: float = 2.0, occlude: tuple[int, int] | None = None,
-                    seed: int = 0, fps: float = 60.0) -> BlockClip:
+                    seed: int = 0, fps: float = 60.0, strike_deg: float = 0.0,
+                    flat_frames: float = 3.0, kp_inset: float = 0.0) -> BlockClip:
     """The clip (RGB frames), the runner's series (feet keypoints only) and the true events.
 
     ``occlude``: frames ``[a, b)`` in which a static textured board hides the foot's area.
+    ``strike_deg``: the block lands pitched toes up and rotates about its heel to flat over
+    ``flat_frames`` after the contact (a heel strike; the heel keeps the ground's motion).
+    ``kp_inset``: the heel and toe keypoints sit this fraction of the block's length inside
+    its ends (as a pose model puts them inside the shoe's outline).
     """
     rng = np.random.default_rng(seed)
     wall = _texture(rng, GROUND_Y, W)
@@ -73,7 +93,7 @@ def make_block_clip(*, n: int = 40, ic: float = 12.4, to: float = 27.6, belt: fl
             shift = round(-belt * tau) % W  # belt moves left by |belt| px per frame
             img[GROUND_Y:] = belt_tex[:, shift:shift + W]
             x, y = block_x_y(tau, **kw)
-            m = np.float32([[1, 0, x], [0, 1, y - FOOT_H]])
+            m = _pitched(x, y, block_pitch_deg(tau, ic=ic, strike_deg=strike_deg, flat_frames=flat_frames))
             warped = cv2.warpAffine(block, m, (W, H), flags=cv2.INTER_LINEAR, borderValue=-1.0)
             mask = cv2.warpAffine(np.ones_like(block), m, (W, H), flags=cv2.INTER_LINEAR)
             img = img * (1 - mask) + np.where(warped < 0, 0, warped) * mask
@@ -84,9 +104,10 @@ def make_block_clip(*, n: int = 40, ic: float = 12.4, to: float = 27.6, belt: fl
         acc += rng.normal(0, noise, acc.shape).astype(np.float32)
         frames.append(np.repeat(np.clip(acc, 0, 255).astype(np.uint8)[..., None], 3, axis=2))
         x, y = block_x_y(float(i), **kw)
-        xy[i, idx["right_heel"]] = (x, y)
-        xy[i, idx["right_foot_index"]] = (x + FOOT_W, y)
-        xy[i, idx["right_ankle"]] = (x + 10, y - FOOT_H)
+        a = _pitched(x, y, block_pitch_deg(float(i), ic=ic, strike_deg=strike_deg, flat_frames=flat_frames))
+        xy[i, idx["right_heel"]] = a @ (kp_inset * FOOT_W, FOOT_H, 1.0)
+        xy[i, idx["right_foot_index"]] = a @ ((1 - kp_inset) * FOOT_W, FOOT_H, 1.0)
+        xy[i, idx["right_ankle"]] = a @ (10.0, 0.0, 1.0)
         xy[i, idx["left_heel"]] = (60, 20 + FOOT_H)
         xy[i, idx["left_foot_index"]] = (60 + FOOT_W, 20 + FOOT_H)
         xy[i, idx["left_ankle"]] = (70, 20)

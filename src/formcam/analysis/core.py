@@ -253,17 +253,21 @@ def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str 
     events = detect_events(_slice(prep.raw, prep.s0, prep.s1), forward_sign=decision.forward_sign,
                            side_view=side, leg_length_px=leg_px).shifted(prep.s0)
     flowed = side and foot_motion is not None and foot_motion.n_frames == series.n_frames
+    motion = None
     if flowed and foot_motion is not None:  # the feet' motion follows the labels' swap repairs
         motion = foot_motion.swapped(prep.clean.swapped_frames)
         events = flow_events(events, prep.raw, motion, leg_px=leg_px)
     if events.swap_frames:  # the stance foot carries the labels of the foot it was assigned
         prep = replace(prep, raw=swap_legs(prep.raw, events.swap_frames),
                        smooth=swap_legs(prep.smooth, events.swap_frames))
+        if motion is not None:
+            motion = motion.swapped(sorted({f for a, b in events.swap_frames
+                                            for f in range(max(a, 0), min(b, motion.n_frames))}))
     kin = compute_kinematics(prep.smooth, forward_sign=decision.forward_sign)
     raw_kin = compute_kinematics(prep.raw, forward_sign=decision.forward_sign)
     raw_kin = replace(raw_kin, leg_length_px=kin.leg_length_px)
     scale = estimate_scale(prep.smooth, height_cm=height_cm, trunk=trunk)
-    steps = step_values(kin, raw_kin, events, scale, view=decision.view.value)
+    steps = step_values(kin, raw_kin, events, scale, view=decision.view.value, motion=motion)
     metrics = summarize(steps, events, view=decision.view.value, trunk=trunk)
     if timing.source == "guess":
         withhold(metrics, TIME_METRICS, "the clip looks slowed down: give the frame rate it was filmed at")

@@ -29,7 +29,9 @@ summarised as ``{value, unit, left, right, n_steps, available, reason, spread}``
   hip_extension_deg           peak thigh angle behind vertical, IC to next same-foot IC
   vertical_oscillation_cm     hip-mid vertical peak-to-peak, IC to next (other foot) IC
   foot_strike_angle_deg       foot angle at IC minus foot angle at midstance (the flat
-                              foot stands in for the standing offset), + heel first
+                              foot stands in for the standing offset), + heel first; with
+                              the feet's image motion, the shoe's measured rotation from
+                              IC to midstance (:mod:`formcam.analysis.foot_rotation`)
   pelvic_drop_deg             hip line vs the horizon at midstance, + swing-side hip lower;
                               the entry also gives its stance ``peak`` (``peak_left`` /
                               ``peak_right``; per step ``pelvic_drop_peak_deg``), see
@@ -40,6 +42,8 @@ summarised as ``{value, unit, left, right, n_steps, available, reason, spread}``
                               trend removed; withheld above 8 cm (camera motion)
   ==========================  ==========================================================
 
+* Values *at* IC are read by :func:`_reader`: a fit to the samples before a keypoint-timed
+  contact, interpolation at a contact timed from the shoe's image motion.
 * View gating: sagittal metrics need a side view, frontal ones a rear or front
   view; ``cadence_spm`` and ``contact_time_ms`` are available in every view (rear /
   front contacts: :mod:`formcam.analysis.events_frontal`; contact time is withheld,
@@ -60,9 +64,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcam.analysis.events import Contact, Events
+from formcam.analysis.foot_rotation import enough_rotations, strike_angle_deg, uses_rotation
 from formcam.analysis.frontal import frontal_step, roll_deg
 from formcam.analysis.kinematics import Kinematics
 from formcam.analysis.scale import Scale
+from formcam.series import FootMotion
 
 log = logging.getLogger(__name__)
 Arr = NDArray[np.float64]
@@ -129,6 +135,24 @@ def _at_contact(t: Arr, y: Arr, when: float, *, window_s: float = 0.04, max_wind
     return float(coef[-1])
 
 
+def _reader(c: Contact) -> Callable[[Arr, Arr, float], float]:
+    """How a value at contact ``c`` is read: :func:`_at_contact` (a fit to the samples before
+    it) for a contact timed from the keypoints, plain interpolation between the two frames
+    around it for one timed from the shoe's image motion.
+
+    The one-sided fit is right for exact keypoints, whose angles and positions kink at the
+    impact. A contact timed from the image motion comes from a video through a pose model,
+    which rounds that kink over a frame or two and lags the swing: through the model the
+    knee reads 2-4 deg too flexed over the three frames before the phantom's contacts and
+    2-5 deg too straight over the three after, the heel 1-3 cm too far ahead, so
+    extrapolating the samples before contact carries their bias (knee -3 to -6 deg, overstride
+    +1 to +2 cm on the phantom) while the two frames around contact, biased oppositely, cancel.
+    """
+    if c.ic_source == "flow":
+        return _at
+    return _at_contact
+
+
 def _window(t: Arr, y: Arr, t0: float, t1: float) -> Arr:
     sel = (t >= t0) & (t <= t1)
     return y[sel]
@@ -193,16 +217,16 @@ def _step(kin: Kinematics, raw: Kinematics, contacts: tuple[Contact, ...], k: in
     stride_end = _next_ic(contacts, k, same=True, max_s=1.5 * stride_s)
     step_end = _next_ic(contacts, k, same=False, max_s=0.75 * stride_s)
     trunk = _window(t, kin.trunk_lean_deg, c.ic_s, c.to_s)
-    ahead = _at_contact(t, (raw.ankle_ahead_px if raw.heel_ahead_px is None else raw.heel_ahead_px)[:, j],
-                        c.ic_s)
+    read = _reader(c)
+    ahead = read(t, (raw.ankle_ahead_px if raw.heel_ahead_px is None else raw.heel_ahead_px)[:, j], c.ic_s)
     out: dict[str, float | None] = {
         "contact_time_ms": c.contact_time_ms,
         "cadence_spm": 60.0 / c.step_time_s if c.step_time_s else None,
         "trunk_lean_deg": float(np.mean(trunk)) if trunk.size else at(kin.trunk_lean_deg, mid),
         "overstride_cm": ahead / scale.px_per_cm,
         "overstride_ratio": ahead / kin.leg_length_px,
-        "shank_angle_ic_deg": _at_contact(t, raw.shank_angle_deg[:, j], c.ic_s),
-        "knee_flexion_ic_deg": _at_contact(t, raw.knee_flexion_deg[:, j], c.ic_s),
+        "shank_angle_ic_deg": read(t, raw.shank_angle_deg[:, j], c.ic_s),
+        "knee_flexion_ic_deg": read(t, raw.knee_flexion_deg[:, j], c.ic_s),
         "hip_extension_deg": (_peak_fit(t, -raw.thigh_angle_deg[:, j], c.ic_s, stride_end)
                               if stride_end else None),
         "vertical_oscillation_cm": (_p2p(_window(t, kin.hip_mid_uv_px[:, 1], c.ic_s, step_end))
@@ -218,7 +242,7 @@ def _step(kin: Kinematics, raw: Kinematics, contacts: tuple[Contact, ...], k: in
 
 
 def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, *,
-                view: str) -> list[dict[str, Any]]:
+                view: str, motion: FootMotion | None = None) -> list[dict[str, Any]]:
     """One dict per accepted contact: timing plus every metric (None where not available).
 
     ``kin`` comes from the low-passed series, ``raw`` from the same series before
@@ -231,9 +255,16 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
     nearest whole frames of the sub-frame events), ``contact_source, toe_off_source`` (what
     timed them: ``"flow"``, the shoe's image motion, or ``"keypoints"``) and the names in
     :data:`METRICS`.
+
+    ``motion``: the feet's image motion, frames and labels as ``raw`` (after every label
+    repair); in a side view whose contacts were mostly timed from it, the foot strike angle
+    is the shoe's measured rotation from contact to mid-stance
+    (:mod:`formcam.analysis.foot_rotation`), None for a step whose motion is not clean.
     """
     steps = []
     roll = roll_deg(kin, events.stride_period_s) if view != "side" else 0.0
+    rotated = motion is not None and motion.n_frames == kin.t_s.size and uses_rotation(events.contacts)
+    fps = 1.0 / float(np.median(np.diff(kin.t_s))) if kin.t_s.size > 1 else 0.0
     for k, c in enumerate(events.contacts):
         vals: dict[str, Any] = dict(_step(kin, raw, events.contacts, k, scale, events.stride_period_s))
         if view != "side":  # rear / front: pelvis against the horizon (formcam.analysis.frontal)
@@ -248,4 +279,19 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
         steps.append({"side": c.side, "contact_frame": round(c.ic_frame), "contact_s": c.ic_s,
                       "toe_off_frame": round(c.to_frame), "toe_off_s": c.to_s, "event_method": c.method,
                       "contact_source": c.ic_source, "toe_off_source": c.to_source, **vals})
+    if rotated and motion is not None and view == "side":
+        _rotation_strikes(steps, events.contacts, motion, kin, fps)
     return steps
+
+
+def _rotation_strikes(steps: list[dict[str, Any]], contacts: tuple[Contact, ...], motion: FootMotion,
+                      kin: Kinematics, fps: float) -> None:
+    """Replace each step's foot strike angle by the shoe's measured rotation (in place); all None,
+    each step flagged ``foot_strike_withheld``, when too few steps give a clean one."""
+    rot = [strike_angle_deg(motion, c, 0 if c.side == "left" else 1, forward_sign=kin.forward_sign,
+                            fps=fps, leg_px=kin.leg_length_px) for c in contacts]
+    enough = enough_rotations(rot)
+    for s, v in zip(steps, rot, strict=True):
+        s["foot_strike_angle_deg"] = v if enough else None
+        if not enough:
+            s["foot_strike_withheld"] = True

@@ -79,6 +79,10 @@ def _withheld_reason(name: str, steps: list[dict[str, Any]], events: Events) -> 
     if name == "contact_time_ms" and methods and methods <= UNTIMED_METHODS:
         return ("withheld: below 45 fps contacts are timed from the hips' flight phases too coarsely "
                 "for a duration (real running at 30 fps: +40 ms); film at 60 fps or more")
+    if name == "foot_strike_angle_deg" and any(s.get("foot_strike_withheld") for s in steps):
+        return ("withheld: the shoe's rotation from contact to mid-stance was measured cleanly in fewer "
+                "than half of the steps (foot hidden or blurred, or the pose model's foot labels on the "
+                "other foot), and the pose model's foot points do not give the angle (see README)")
     if name == "pelvic_sway_cm" and any(s.get("pelvic_sway_withheld") for s in steps):
         return ("withheld: sideways hip travel over a stride exceeded 8 cm, which is camera motion or "
                 "tracking, not a runner's sway")
