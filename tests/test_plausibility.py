@@ -128,8 +128,29 @@ def test_left_right_withheld_when_the_steps_scatter_more_than_the_sdd() -> None:
     few = {"knee_flexion_ic_deg": _entry(15.0, left=10.0, right=20.0)}
     check_summary(few, _events(20), setting="treadmill",
                   steps=[{"side": s, "knee_flexion_ic_deg": v} for s in ("left", "right")
-                         for v in (0.0, 30.0)])
+                         for v in (14.0, 16.0)])
     assert few["knee_flexion_ic_deg"]["left"] == 10.0
+
+
+def test_clip_value_withheld_when_its_median_is_uncertain_by_more_than_the_sdd() -> None:
+    """The clip value itself: 12 steps scattering with SD ~10 deg give a median uncertain by
+    ~3.6 deg, more than knee flexion's 3 deg SDD (withheld, value kept aside); SD ~1.5 deg gives
+    ~0.6 deg (shown). Overstride in cm follows the ratio, whose SDD is 0.03 leg lengths."""
+    scattered = [2.0, 25.0, 8.0, 30.0, 14.0, 0.5, 22.0, 11.0, 27.0, 5.0, 18.0, 9.0]
+    tight = [14.0, 16.5, 15.2, 13.1, 17.9, 15.5, 14.8, 16.1, 12.9, 15.0, 16.0, 14.5]
+    metrics = {"knee_flexion_ic_deg": _entry(13.0), "hip_extension_deg": _entry(15.0),
+               "overstride_ratio": _entry(0.15, unit="fraction of leg length"),
+               "overstride_cm": _entry(13.5, unit="cm")}
+    steps = [{"side": "left" if i % 2 else "right", "knee_flexion_ic_deg": a, "hip_extension_deg": b,
+              "overstride_ratio": 0.15 + (0.2 if i % 3 == 0 else -0.1)}
+             for i, (a, b) in enumerate(zip(scattered, tight, strict=True))]
+    notes = check_summary(metrics, _events(20), setting="treadmill", steps=steps)
+    knee = metrics["knee_flexion_ic_deg"]
+    assert not knee["available"] and knee["withheld_value"] == 13.0 and knee["value"] is None
+    assert "uncertain by about 3.6" in knee["reason"] and "12 steps" in knee["reason"]
+    assert metrics["hip_extension_deg"]["available"] and metrics["hip_extension_deg"]["value"] == 15.0
+    assert not metrics["overstride_ratio"]["available"] and not metrics["overstride_cm"]["available"]
+    assert any("knee_flexion_ic_deg" in n and "overstride_ratio" in n for n in notes)
 
 
 def test_sdds_match_the_cue_rules() -> None:

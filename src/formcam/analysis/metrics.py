@@ -80,6 +80,16 @@ FRONTAL_METRICS: tuple[str, ...] = ("pelvic_drop_deg", "lateral_trunk_lean_deg",
 METRICS: tuple[str, ...] = ("cadence_spm", "contact_time_ms", *SIDE_METRICS, *FRONTAL_METRICS)
 UNTIMED_METHODS: frozenset[str] = frozenset({"midstance", "flight-coarse"})
 """Contact methods whose IC-to-TO duration is not reported (see _withheld_reason)."""
+ROUGH_IC_METHODS: frozenset[str] = frozenset({"fore-aft"})
+"""Contact methods whose initial contact is an estimate (the foot's most-forward point plus a
+fixed 50 ms, where the foot-height fit failed), not a timed touch-down: the values read *at*
+contact (:data:`AT_CONTACT`) are not taken from them. Through contact the knee flexes at
+~250 deg/s (real mocap, 240 fps) and the foot rotates to the floor, so a contact time tens of
+ms off reads those values degrees off (on the phantom's true keypoints at 120 fps, three such
+contacts in nine read knee flexion 28-33 deg for a true 10 deg)."""
+AT_CONTACT: tuple[str, ...] = ("overstride_cm", "overstride_ratio", "shank_angle_ic_deg",
+                               "knee_flexion_ic_deg", "foot_strike_angle_deg")
+"""Per-step values read at the initial contact."""
 BALANCED_METRICS: frozenset[str] = frozenset({"pelvic_drop_deg", "lateral_trunk_lean_deg"})
 """Side-signed frontal angles whose clip value is the mean of the two feet's medians
 (:func:`formcam.analysis.frontal.balanced_value`)."""
@@ -273,6 +283,8 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
                                      stride_end_s=end, roll=roll))
         if c.method in UNTIMED_METHODS:  # IC / TO not timed well enough for a duration
             vals["contact_time_ms"] = None
+        if c.method in ROUGH_IC_METHODS:  # no value read at an estimated contact
+            vals.update(dict.fromkeys(AT_CONTACT))
         for name in METRICS:
             if not available_in(name, view)[0]:
                 vals[name] = None

@@ -105,6 +105,7 @@ def check_summary(metrics: Metrics, events: Events, *, setting: str,
     notes: list[str] = []
     _check_side_cadence(metrics, rules, notes)
     if steps is not None:
+        _check_precision(metrics, steps, rules, notes)
         _check_side_precision(metrics, steps, rules, notes)
     _check_fallback(metrics, events, rules, notes)
     few = [n for n, e in metrics.items() if e.get("available") and e.get("n_steps", 0) < rules.min_steps]
@@ -177,6 +178,42 @@ def side_standard_error(values: list[float]) -> float | None:
     if len(values) < 3:
         return None
     return float(1.2533 * np.std(values, ddof=1) / np.sqrt(len(values)))
+
+
+def _precision_reason(name: str, values: list[float], sdd: float, unit: str) -> str | None:
+    """Why the median of a metric's per-step ``values`` is too uncertain to show (None if it is not)."""
+    err = side_standard_error(values)
+    if err is None or err <= sdd:
+        return None
+    return (f"the {len(values)} steps scatter so much (from {min(values):.3g} to {max(values):.3g} "
+            f"{unit}) that their median is uncertain by about {err:.2g} {unit}, more than the smallest "
+            f"difference that matters ({sdd:g}): most likely the pose model misplaced a joint at some "
+            "steps; film closer, square to the runner, at 60 fps, for longer")
+
+
+def _check_precision(metrics: Metrics, steps: list[dict[str, Any]], rules: Plausibility,
+                     notes: list[str]) -> None:
+    """Withhold a clip value (in place) whose median over the steps is uncertain by more than the
+    metric's smallest detectable difference (``sdd`` in ``ranges.toml``; standard error of the
+    median, :func:`side_standard_error`, over all steps with a value): a re-filmed clip of the
+    same running could then differ by more than a change that matters, from step sampling alone.
+    Real runners repeat these values from step to step within a few units, so a wider scatter is
+    the measurement's (e.g. a far leg drawn on the near one at some contacts).
+    ``overstride_cm`` follows ``overstride_ratio`` (the SDD is for the ratio)."""
+    withheld = []
+    for name, r in rules.ranges.items():
+        entry = metrics.get(name)
+        if r.sdd is None or not entry or not entry.get("available"):
+            continue
+        values = [float(s[name]) for s in steps if s.get(name) is not None]
+        reason = _precision_reason(name, values, r.sdd, str(entry.get("unit", "")))
+        if reason is None:
+            continue
+        withhold(metrics, (name, "overstride_cm") if name == "overstride_ratio" else (name,), reason)
+        withheld.append(name)
+    if withheld:
+        notes.append(f"{', '.join(withheld)} withheld: the steps scatter more than a difference that matters "
+                     "(see each metric's reason)")
 
 
 def _check_side_precision(metrics: Metrics, steps: list[dict[str, Any]], rules: Plausibility,
