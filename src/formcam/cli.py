@@ -154,7 +154,6 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from formcam.options import AnalyzeOptions, parse_capture_fps, parse_detect_interval, parse_max_fps
     from formcam.pipeline import analyze_keypoints, analyze_video
     from formcam.pose import PersonChoice
-    from formcam.report import summary_text
 
     if (args.video is None) == (args.keypoints is None):
         raise FormcamError("give either a VIDEO or --keypoints FILE.npz (exactly one)")
@@ -182,6 +181,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     finally:
         close()
     if not args.quiet:
+        from formcam.report import summary_text
+
         print(summary_text(result.report))
         main_files = [p.name for k, p in result.files.items() if not k.startswith(("plot_", "keyframe_"))]
         extra = len(result.files) - len(main_files)
