@@ -54,10 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--max-people", type=int, default=3, metavar="N",
                    help="most people tracked per frame (default 3)")
     a.add_argument("--detect-interval", default=None, metavar="S", help=_DETECT_HELP)
-    a.add_argument("--track-runner", action="store_true",
+    a.add_argument("--track-runner", action=argparse.BooleanOptionalAction, default=None,
                    help="choose, then track: look for other people only every second (and while someone "
-                        "else is in the picture), track the runner alone between; faster, keypoints a few "
-                        "pixels different")
+                        "else is in the picture), track the runner alone between; faster. Default: in "
+                        "rear/front views only (tracked crops bias side-view knee and hip angles); "
+                        "--track-runner: in every view; --no-track-runner: never")
     a.add_argument("--keypoints-only", action="store_true", help="stop after writing keypoints.npz")
     a.add_argument("--max-fps", default=None, metavar="HZ", help=_MAX_FPS_HELP)
     a.add_argument("--capture-fps", default=None, metavar="HZ", help=_CAPTURE_FPS_HELP)

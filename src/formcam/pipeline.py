@@ -134,7 +134,8 @@ def estimate_pose_and_motion(path: str | Path, options: AnalyzeOptions, *, progr
     step = frame_step(info.fps, options.max_fps)
     warnings: list[str] = []
     backend = create_backend(options.backend, model=options.model, num_poses=options.num_poses,
-                             detect_interval_s=options.detect_interval_s, track_runner=options.track_runner)
+                             detect_interval_s=options.detect_interval_s, track_runner=options.track_runner,
+                             view=options.view)
 
     def tick(frame: Frame) -> None:
         if progress is not None:
