@@ -23,7 +23,13 @@ DATA = Path(__file__).parent / "data"
 KEYPOINTS = DATA / "keypoints"
 CHOICE = json.loads((DATA / "runner_choice.json").read_text())
 BODY = slice(11, 33)  # shoulders to feet: the keypoints the metrics use
-MAX_MEDIAN_PX = 3.0
+MAX_MEDIAN_PX = {"side_treadmill_01_portrait_60fps": 3.0, "rear_treadmill_01_gym_handheld": 8.0}
+"""Median keypoint distance from the previous defaults. The side clip gets the same fresh
+detections on every frame (within 0.5 px: ONNX vs MediaPipe). The rear clip is tracked between
+multi-person passes (choose, then track, rear/front views only, issue 22): tracked crops moved
+its keypoints a median 5.5 px (90th percentile 19 px) from fresh detections' and kept its
+metrics within their SDDs, and on the phantom they time rear-view contacts within a frame
+(1.3-1.9 frames with fresh detections), so the rear bound is wider on purpose."""
 SAME_PERSON = 0.25
 """Torso centres closer than this many box heights are the same person."""
 CONTACT_TIME_FRAMES = 2.5
@@ -83,7 +89,7 @@ def test_keypoints_and_metrics_as_with_the_previous_defaults(clip: str, shared_v
     before = load_keypoints(KEYPOINTS / f"{clip}.npz")
     d = np.linalg.norm(new.series.xy[:, BODY] - before.xy[:, BODY], axis=2)
     assert np.isfinite(d).mean() > 0.9
-    assert float(np.nanmedian(d)) <= MAX_MEDIAN_PX, float(np.nanmedian(d))
+    assert float(np.nanmedian(d)) <= MAX_MEDIAN_PX[clip], float(np.nanmedian(d))
     fps, leg_m = new.series.fps, _leg_m(old.report)
     over: dict[str, tuple[float, float, float]] = {}
     compared = []

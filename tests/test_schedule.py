@@ -23,17 +23,21 @@ K = len(BLAZEPOSE_KEYPOINTS)
 KEYPOINTS = Path(__file__).parent / "data" / "keypoints"
 
 
-def person(x_px: float) -> tuple[np.ndarray, np.ndarray]:
-    """A 300 px tall stick figure centred at ``x_px``: ``(K, 2)`` keypoints and ``(K,)`` scores."""
+def person(x_px: float, width_px: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """A 300 px tall stick figure centred at ``x_px``: ``(K, 2)`` keypoints and ``(K,)`` scores;
+    shoulders and hips ``width_px`` apart (0: as seen from the side)."""
     xy = np.column_stack([np.full(K, x_px) + np.linspace(-20, 20, K), np.linspace(100, 400, K)])
+    for left, right, y in (("left_shoulder", "right_shoulder", 150.0), ("left_hip", "right_hip", 250.0)):
+        xy[BLAZEPOSE_KEYPOINTS.index(left)] = (x_px - width_px / 2, y)
+        xy[BLAZEPOSE_KEYPOINTS.index(right)] = (x_px + width_px / 2, y)
     return xy, np.full(K, 0.9)
 
 
 class Scripted:
     """A backend that finds the people ``scene(t_s)`` lists (x centres), up to ``most``; logs its calls."""
 
-    def __init__(self, name: str, scene: dict[str, list[float]], most: int) -> None:
-        self.name, self.scene, self.most = name, scene, most
+    def __init__(self, name: str, scene: dict[str, list[float]], most: int, width_px: float = 0.0) -> None:
+        self.name, self.scene, self.most, self.width_px = name, scene, most, width_px
         self.calls: list[float] = []
         self.resets = 0
         self.opened = False
@@ -62,18 +66,18 @@ class Scripted:
         xs = self.scene["x"][:self.most] if self.scene["x"] else []
         if not xs:
             return PoseFrame.empty(K)
-        people = [person(x) for x in xs]
+        people = [person(x, self.width_px) for x in xs]
         return PoseFrame(np.stack([p[0] for p in people]), np.stack([p[1] for p in people]))
 
 
-def run(scene_at: dict[int, list[float]], n: int, schedule: TrackSchedule | None = None
-        ) -> tuple[ChooseThenTrack, Scripted, Scripted, list[int]]:
+def run(scene_at: dict[int, list[float]], n: int, schedule: TrackSchedule | None = None, *,
+        views: str = "any", width_px: float = 0.0) -> tuple[ChooseThenTrack, Scripted, Scripted, list[int]]:
     """Frames ``0..n-1`` at 30 fps; ``scene_at[i]`` changes who is there from frame ``i`` on.
     Returns the backend, both parts and the frame numbers that got the multi-person pass."""
     scene: dict[str, list[float]] = {"x": []}
-    wide, narrow = Scripted("wide", scene, 3), Scripted("narrow", scene, 1)
+    wide, narrow = Scripted("wide", scene, 3, width_px), Scripted("narrow", scene, 1, width_px)
     image = np.zeros((4, 4, 3), np.uint8)
-    with ChooseThenTrack(wide, narrow, schedule) as backend:
+    with ChooseThenTrack(wide, narrow, schedule, views=views) as backend:
         assert wide.opened and narrow.opened
         for i in range(n):
             if i in scene_at:
@@ -119,6 +123,35 @@ def test_a_lost_runner_is_looked_for_on_the_next_frame() -> None:
 def test_a_crowded_clip_is_the_full_pass() -> None:
     _, _, narrow, wide_frames = run({0: [300.0, 700.0]}, 120)
     assert wide_frames == list(range(120)) and not narrow.calls
+
+
+def test_frontal_only_tracks_a_rear_view_and_gives_a_side_view_the_full_pass() -> None:
+    """``views="frontal"``: shoulders and hips 60 px wide on a 100 px torso (ratio 0.6, rear or
+    front) are tracked after the warm-up as with ``views="any"``; 10 px wide (0.1, side) get the
+    multi-person pass on every frame."""
+    rear, _, _, rear_wide = run({0: [500.0]}, 150, views="frontal", width_px=60.0)
+    assert rear_wide == [*range(45), 74, 104, 134] and rear.view_ratio == pytest.approx(0.6)
+    side, _, narrow, side_wide = run({0: [500.0]}, 150, views="frontal", width_px=10.0)
+    assert side_wide == list(range(150)) and not narrow.calls and side.full_pass
+    assert side.view_ratio == pytest.approx(0.1)
+    nobody, _, _, nobody_wide = run({}, 60, views="frontal")
+    assert nobody_wide == list(range(60)) and nobody.view_ratio is None
+    with pytest.raises(ConfigError, match="views"):
+        ChooseThenTrack(Scripted("w", {"x": []}, 3), Scripted("n", {"x": []}, 1), views="side")
+
+
+def test_create_backend_tracks_by_view() -> None:
+    """Default (``track_runner=None``): tracking in rear/front views only; forced on or off."""
+    from formcam.pose import create_backend
+
+    assert not isinstance(create_backend("onnx", track_runner=None, view="side"), ChooseThenTrack)
+    assert not isinstance(create_backend("onnx", track_runner=False), ChooseThenTrack)
+    rear = create_backend("onnx", track_runner=None, view="rear")
+    auto = create_backend("onnx", track_runner=None)
+    forced = create_backend("onnx", track_runner=True, view="side")
+    assert isinstance(rear, ChooseThenTrack) and rear.views == "any"
+    assert isinstance(auto, ChooseThenTrack) and auto.views == "frontal"
+    assert isinstance(forced, ChooseThenTrack) and forced.views == "any"
 
 
 def test_schedule_is_checked() -> None:

@@ -54,10 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--max-people", type=int, default=3, metavar="N",
                    help="most people tracked per frame (default 3)")
     a.add_argument("--detect-interval", default=None, metavar="S", help=_DETECT_HELP)
-    a.add_argument("--track-runner", action="store_true",
+    a.add_argument("--track-runner", action=argparse.BooleanOptionalAction, default=None,
                    help="choose, then track: look for other people only every second (and while someone "
-                        "else is in the picture), track the runner alone between; faster, keypoints a few "
-                        "pixels different")
+                        "else is in the picture), track the runner alone between; faster. Default: in "
+                        "rear/front views only (tracked crops bias side-view knee and hip angles); "
+                        "--track-runner: in every view; --no-track-runner: never")
     a.add_argument("--keypoints-only", action="store_true", help="stop after writing keypoints.npz")
     a.add_argument("--max-fps", default=None, metavar="HZ", help=_MAX_FPS_HELP)
     a.add_argument("--capture-fps", default=None, metavar="HZ", help=_CAPTURE_FPS_HELP)
@@ -154,7 +155,6 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from formcam.options import AnalyzeOptions, parse_capture_fps, parse_detect_interval, parse_max_fps
     from formcam.pipeline import analyze_keypoints, analyze_video
     from formcam.pose import PersonChoice
-    from formcam.report import summary_text
 
     if (args.video is None) == (args.keypoints is None):
         raise FormcamError("give either a VIDEO or --keypoints FILE.npz (exactly one)")
@@ -182,6 +182,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     finally:
         close()
     if not args.quiet:
+        from formcam.report import summary_text
+
         print(summary_text(result.report))
         main_files = [p.name for k, p in result.files.items() if not k.startswith(("plot_", "keyframe_"))]
         extra = len(result.files) - len(main_files)

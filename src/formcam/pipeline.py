@@ -12,15 +12,17 @@ video's report exactly.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from formcam.analysis import MIN_FRAMES, Analysis, analyze_series, wants_pelvis_pass, with_pelvis_image
 from formcam.errors import FormcamError, InputError, NoRunnerError
 from formcam.options import AnalyzeOptions, frame_step
 from formcam.pose import (
@@ -36,7 +38,6 @@ from formcam.pose import (
     to_frame_coords,
     zoomed_frames,
 )
-from formcam.report import add_cues, build_report, disclaimer, write_json, write_outputs
 from formcam.series import (
     FootMotion,
     PelvisImage,
@@ -48,7 +49,15 @@ from formcam.series import (
 )
 from formcam.video import Frame, FrameReader, VideoInfo, file_sha256, prefetch, probe
 
+if TYPE_CHECKING:
+    from formcam.analysis import Analysis
+
 log = logging.getLogger(__name__)
+
+LATER_STAGES = ("formcam.analysis", "formcam.report", "matplotlib.figure", "matplotlib.backends.backend_agg")
+"""Modules the analysis and the outputs need, imported by :func:`preload_later_stages` while the
+pose model runs (about a second and a half of start-up on the 2-core reference machine: SciPy's
+signal and stats, Matplotlib)."""
 
 ProgressFn = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; ``total`` is an estimate for frames."""
@@ -125,7 +134,8 @@ def estimate_pose_and_motion(path: str | Path, options: AnalyzeOptions, *, progr
     step = frame_step(info.fps, options.max_fps)
     warnings: list[str] = []
     backend = create_backend(options.backend, model=options.model, num_poses=options.num_poses,
-                             detect_interval_s=options.detect_interval_s, track_runner=options.track_runner)
+                             detect_interval_s=options.detect_interval_s, track_runner=options.track_runner,
+                             view=options.view)
 
     def tick(frame: Frame) -> None:
         if progress is not None:
@@ -154,6 +164,8 @@ def estimate_pose_and_motion(path: str | Path, options: AnalyzeOptions, *, progr
     except NoRunnerError as exc:
         usable, reason = False, str(exc)
     else:
+        from formcam.analysis import MIN_FRAMES
+
         reason = f"the runner's hips were found in fewer than {MIN_FRAMES} frames"
     if not usable:
         zoomed = _zoom_pass(path, options, info, step)
@@ -184,6 +196,8 @@ def estimate_pose_and_motion(path: str | Path, options: AnalyzeOptions, *, progr
 def _usable(series: PoseSeries) -> bool:
     """Whether the runner's hips are seen in enough frames for the analysis
     (:data:`formcam.analysis.MIN_FRAMES`); otherwise the runner is looked for again, zoomed in."""
+    from formcam.analysis import MIN_FRAMES
+
     return int(series.present(min_score=0.3, trunk=False).sum()) >= MIN_FRAMES
 
 
@@ -251,6 +265,9 @@ def analyse(series: PoseSeries, meta: dict[str, Any], options: AnalyzeOptions,
     ``foot_motion``: the feet' image motion from the pose pass (contact timing, side view).
     Pure: the same series, meta, options and foot motion give the same report.
     """
+    from formcam.analysis import analyze_series, with_pelvis_image
+    from formcam.report import add_cues, build_report, disclaimer
+
     quality: dict[str, Any] = {**quality_of(series), **sampling_of(series, meta),
                                "warnings": list(meta.get("pose_warnings", []))}
     fields: dict[str, Any] | None = None
@@ -282,6 +299,8 @@ def _finish(out: Path, series: PoseSeries, meta: dict[str, Any], options: Analyz
             files: dict[str, Path], *, video_path: Path | None,
             progress: ProgressFn | None, foot_motion: FootMotion | None = None) -> AnalyzeResult:
     """Analyse, write the outputs (HTML, CSV, plots, key frames, video) and report.json."""
+    from formcam.report import write_outputs
+
     source = str(meta["input"]["path"])
     try:
         report, result = analyse(series, meta, options, foot_motion)
@@ -298,6 +317,8 @@ def _finish(out: Path, series: PoseSeries, meta: dict[str, Any], options: Analyz
 
 
 def _write(out_dir: Path, report: dict[str, Any], files: dict[str, Path]) -> dict[str, Path]:
+    from formcam.report import write_json
+
     out_dir.mkdir(parents=True, exist_ok=True)
     files["report"] = write_json(out_dir / "report.json", report)
     return files
@@ -320,6 +341,26 @@ def ensure_out_dir(out_dir: str | Path) -> Path:
     return out
 
 
+def preload_later_stages() -> threading.Thread:
+    """Import :data:`LATER_STAGES` in a background thread (started here) and return it; join it
+    before using them. The pose model and the decoder release the GIL and leave part of the other
+    core idle, so the imports overlap the pose stage instead of following it. A module that fails
+    to import is left to fail again, with its message, where it is used."""
+
+    def run() -> None:
+        for name in LATER_STAGES:
+            if name in sys.modules:
+                continue
+            try:
+                importlib.import_module(name)
+            except ImportError as exc:
+                log.debug("preloading %s failed (%s); it is imported where it is used", name, exc)
+
+    thread = threading.Thread(target=run, name="formcam-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 def analyze_video(path: str | Path, out_dir: str | Path, options: AnalyzeOptions | None = None, *,
                   progress: ProgressFn | None = None, sha256: str | None = None) -> AnalyzeResult:
     """Full analysis of a video; writes ``keypoints.npz`` and ``report.json`` into ``out_dir``.
@@ -328,7 +369,12 @@ def analyze_video(path: str | Path, out_dir: str | Path, options: AnalyzeOptions
     """
     options = options or AnalyzeOptions()
     out = ensure_out_dir(out_dir)
+    preload = None if options.keypoints_only else preload_later_stages()
     series, meta, motion = estimate_pose_and_motion(path, options, progress=progress, sha256=sha256)
+    if preload is not None:
+        preload.join()  # before this thread imports any of them itself
+    from formcam.analysis import wants_pelvis_pass
+
     if wants_pelvis_pass(series, view=options.view):
         # a second decode of the same frames, keeping a few numbers per frame (formcam.pose.pelvis_pass)
         step = int(meta["sampling"]["frame_step"])

@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formcam.errors import ConfigError
-from formcam.live.session import LiveSettings, LiveStats, run_live
-from formcam.live.text import final_text
 from formcam.pose import BACKENDS, MODEL_SIZES
+
+if TYPE_CHECKING:  # the session imports the analysis: only `formcam live` itself needs it
+    from formcam.live.session import LiveSettings
 
 RECORDING_NAME = "recording.mp4"
 EXIT_LOST = 1
@@ -66,6 +67,8 @@ def _source_spec(args: argparse.Namespace) -> str:
 
 
 def _settings(args: argparse.Namespace) -> LiveSettings:
+    from formcam.live.session import LiveSettings
+
     if not 3.0 <= args.span <= 60.0:
         raise ConfigError(f"--span: expected 3 to 60 seconds, got {args.span:g}")
     if not 0.5 <= args.every <= args.span:
@@ -77,6 +80,8 @@ def _settings(args: argparse.Namespace) -> LiveSettings:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``formcam live``; returns the exit status (raises :class:`FormcamError` for the CLI's message)."""
+    from formcam.live.session import run_live
+    from formcam.live.text import final_text
     from formcam.pipeline import ensure_out_dir
     from formcam.pose import create_backend
     from formcam.video import MonotonicClock, open_live_source
@@ -119,4 +124,4 @@ def _analyse_recording(video: Path, args: argparse.Namespace) -> None:
     print(f"wrote {video.parent}/: {', '.join(sorted(p.name for p in result.files.values()))}")
 
 
-__all__ = ["LiveStats", "add_parser", "run"]
+__all__ = ["add_parser", "run"]

@@ -9,7 +9,9 @@ scores them (:mod:`formcam.pose.select`) and returns the runner's
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +74,47 @@ class Selection:
 FrameObserver = Callable[[Frame, NDArray[np.float64], NDArray[np.float64]], None]
 """``observer(frame, keypoints (P, K, 2), scores (P, K))``: sees each frame with its detections
 while the frame is decoded (e.g. :class:`formcam.pose.footflow.FootMotionObserver`); it must not
-keep frames."""
+keep frames. Observers run in one worker thread, frame after frame in order (never two calls at
+once), so an observer needs no lock as long as nothing else touches it before :func:`detect`
+returns."""
+
+OBSERVER_QUEUE = 2
+"""Frames handed to the observers' worker thread and not yet done, at most: the pose model runs on
+the next frame while the observers (OpenCV, which releases the GIL) work on this one on the other
+core; each waiting frame holds its decoded picture."""
+
+
+class _ObserverWorker:
+    """Runs the observers on a worker thread, in frame order, with a bounded backlog."""
+
+    def __init__(self, observers: Sequence[FrameObserver]) -> None:
+        self.observers = tuple(observers)
+        self.pool = (ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcam-observe")
+                     if observers else None)
+        self.pending: deque[Future[None]] = deque()
+
+    def _run(self, frame: Frame, keypoints: NDArray[np.float64], scores: NDArray[np.float64]) -> None:
+        for observe in self.observers:
+            observe(frame, keypoints, scores)
+
+    def submit(self, frame: Frame, keypoints: NDArray[np.float64], scores: NDArray[np.float64]) -> None:
+        """Queue one frame; waits while :data:`OBSERVER_QUEUE` frames are pending (and re-raises
+        an observer's exception)."""
+        if self.pool is None:
+            return
+        while len(self.pending) >= OBSERVER_QUEUE:
+            self.pending.popleft().result()
+        self.pending.append(self.pool.submit(self._run, frame, keypoints, scores))
+
+    def close(self, *, wait: bool) -> None:
+        """Finish (``wait``: every queued frame, re-raising an observer's exception) or drop the backlog."""
+        if self.pool is None:
+            return
+        try:
+            while wait and self.pending:
+                self.pending.popleft().result()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def detect(frames: Iterable[Frame], backend: PoseBackend, *, width: int, height: int, fps: float,
@@ -80,7 +122,8 @@ def detect(frames: Iterable[Frame], backend: PoseBackend, *, width: int, height:
            observers: Sequence[FrameObserver] = ()) -> Detections:
     """Run ``backend`` (already opened) on each frame; keep keypoints only.
 
-    ``observers`` are called in order with each frame and its detections (after the model).
+    ``observers`` are called in order with each frame and its detections (after the model), in
+    a worker thread (:data:`FrameObserver`); all have seen every frame when this returns.
     A backend with a ``look_ahead(image, t_s)`` method (the ONNX backend) is offered each
     next frame before it gets the current one, so it can start work on it in parallel; one
     decoded frame more is then held. ``on_frame`` sees each frame after the backend has.
@@ -91,19 +134,24 @@ def detect(frames: Iterable[Frame], backend: PoseBackend, *, width: int, height:
     look_ahead: Callable[[Any, float], None] | None = getattr(backend, "look_ahead", None)
     stream = iter(frames)
     frame = next(stream, None)
-    while frame is not None:
-        following = next(stream, None)
-        if look_ahead is not None and following is not None:
-            look_ahead(following.pixels, following.t_s)
-        pose = backend(frame.pixels, frame.t_s)
-        kps.append(pose.keypoints)
-        scs.append(pose.scores)
-        times.append(frame.t_s)
-        for observe in observers:
-            observe(frame, pose.keypoints, pose.scores)
-        if on_frame is not None:
-            on_frame(frame)
-        frame = following
+    worker = _ObserverWorker(observers)
+    done = False
+    try:
+        while frame is not None:
+            following = next(stream, None)
+            if look_ahead is not None and following is not None:
+                look_ahead(following.pixels, following.t_s)
+            pose = backend(frame.pixels, frame.t_s)
+            kps.append(pose.keypoints)
+            scs.append(pose.scores)
+            times.append(frame.t_s)
+            worker.submit(frame, pose.keypoints, pose.scores)
+            if on_frame is not None:
+                on_frame(frame)
+            frame = following
+        done = True
+    finally:
+        worker.close(wait=done)
     return Detections(keypoints=kps, scores=scs, t_s=np.asarray(times, dtype=np.float64),
                       keypoint_names=backend.keypoint_names, width=width, height=height, fps=fps)
 

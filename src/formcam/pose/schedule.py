@@ -25,8 +25,14 @@ from crops tracked from the previous frame were a median 8 px (90th percentile 4
 the far arm and leg) from those of fresh detections, in MediaPipe (one pose vs three: 15 px
 with its smoothing) as in the ONNX port; through this pass (ONNX, tracking unsmoothed) 5.8 px
 (90th percentile 35 px) there, 2.7 px on side_overground_01 and 3.8 px on the rear treadmill
-clip. That is beyond the 3 px within which the default keeps to the previous default, so this
-pass is opt-in (``AnalyzeOptions.track_runner``, ``--track-runner``).
+clip. Which crops are closer to the truth depends on the view (``formcam verify`` through the
+model, the phantom's 23 cases: 165 of 213 rows within tolerance tracked, 158 with fresh
+detections): in rear views tracked crops time contacts within a frame (0.3-0.6 frames; fresh
+detections 1.3-1.9) and read pelvic sway closer; in side views they read knee flexion at
+contact ~5 deg lower and hip extension ~4 deg higher, failing 9 more rows. So by default
+(``views="frontal"``, ``AnalyzeOptions.track_runner=None``) a clip is tracked only when its
+first seconds show a rear or front view; ``--track-runner`` tracks in every view and
+``--no-track-runner`` never.
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
+import numpy as np
+from numpy.typing import NDArray
+
 from formcam.errors import ConfigError
 from formcam.pose.backends.base import BackendInfo, PoseBackend, PoseFrame, PoseImage
 
@@ -43,6 +52,31 @@ log = logging.getLogger(__name__)
 
 _TIME_EPS_S = 1e-6
 """Frame times a whole number of seconds apart in exact arithmetic may differ by a rounding error."""
+
+TRACK_VIEWS = ("any", "frontal")
+"""Views in which :class:`ChooseThenTrack` tracks between its multi-person passes: ``any``, or
+``frontal`` (rear and front views only; a side view gets the full pass on every frame)."""
+
+FRONTAL_MIN = 0.42
+"""Shoulder and hip line width over torso length at or above which the first seconds are taken
+as a rear/front view for tracking. :mod:`formcam.analysis.view` decides the view at 0.35 over
+the whole clip; tracking a side view costs accuracy, so this asks for a clearly frontal one: over
+the first 1.5 s of the shared clips side views read 0.12-0.34 (0.34: a panning portrait clip) and
+the rear and front views 0.49-0.50."""
+
+
+def frontal_ratio(keypoints: NDArray[np.float64], names: tuple[str, ...]) -> float:
+    """Mean width of the shoulder and hip lines over the torso length (hip midpoint to shoulder
+    midpoint) of one person's ``(K, 2)`` keypoints; NaN without the four points."""
+    try:
+        ls, rs, lh, rh = (keypoints[names.index(n)] for n in ("left_shoulder", "right_shoulder",
+                                                               "left_hip", "right_hip"))
+    except ValueError:
+        return float("nan")
+    torso = float(np.hypot(*((ls + rs) / 2 - (lh + rh) / 2)))
+    if not np.isfinite(torso) or torso <= 0:
+        return float("nan")
+    return float((np.hypot(*(ls - rs)) + np.hypot(*(lh - rh))) / 2 / torso)
 
 
 @dataclass(frozen=True)
@@ -83,9 +117,13 @@ class ChooseThenTrack:
         """Whether other people kept showing up, so that every frame now gets the multi-person pass."""
         return self._full
 
-    def __init__(self, wide: PoseBackend, narrow: PoseBackend, schedule: TrackSchedule | None = None) -> None:
+    def __init__(self, wide: PoseBackend, narrow: PoseBackend, schedule: TrackSchedule | None = None, *,
+                 views: str = "any") -> None:
+        if views not in TRACK_VIEWS:
+            raise ConfigError(f"expected views in {TRACK_VIEWS}, got {views!r}")
         self.wide, self.narrow = wide, narrow
         self.schedule = schedule or TrackSchedule()
+        self.views = views
         self._start()
 
     def _start(self) -> None:
@@ -96,6 +134,10 @@ class ChooseThenTrack:
         self._stale = False  # narrow has not followed the person since a crowded stretch
         self._first_crowded_s: float | None = None  # the first wide frame with more than one person
         self._full = False
+        self._ratios: list[float] = []  # frontal_ratio of the biggest person in each warm-up frame
+        self._view_checked = self.views == "any"
+        self.view_ratio: float | None = None
+        """Median :func:`frontal_ratio` over the warm-up (``views="frontal"``), once checked."""
         self.wide_frames = 0
         self.narrow_frames = 0
 
@@ -132,9 +174,34 @@ class ChooseThenTrack:
         """Whether the frame at ``t_s`` gets the multi-person pass."""
         if self._t0 is None or t_s - self._t0 < self.schedule.warmup_s:
             return True
+        if not self._view_checked:
+            self._check_view()
         if self._full:
             return True
         return not self._alone or self._lost or t_s - self._last_wide_s >= self.schedule.every_s - _TIME_EPS_S
+
+    def _check_view(self) -> None:
+        """End of the warm-up with ``views="frontal"``: a view that is not clearly rear/front
+        (median :func:`frontal_ratio` below :data:`FRONTAL_MIN`, or no evidence) gets the full
+        pass on every frame from now on."""
+        self._view_checked = True
+        ratios = [r for r in self._ratios if np.isfinite(r)]
+        self.view_ratio = float(np.median(ratios)) if ratios else None
+        if self.view_ratio is None or self.view_ratio < FRONTAL_MIN:
+            self._full = True
+            shown = "unknown" if self.view_ratio is None else f"{self.view_ratio:.2f}"
+            log.info("not a rear/front view (shoulder and hip width %s of the torso): the multi-person "
+                     "pass on every frame", shown)
+
+    def _note_view(self, pose: PoseFrame) -> None:
+        """Keep the warm-up frame's :func:`frontal_ratio` of its biggest person."""
+        if self._view_checked or pose.n_people == 0:
+            return
+        y = pose.keypoints[..., 1]
+        seen = np.isfinite(y)
+        heights = np.where(seen, y, -np.inf).max(axis=1) - np.where(seen, y, np.inf).min(axis=1)
+        biggest = int(np.argmax(np.where(np.isfinite(heights), heights, -1.0)))
+        self._ratios.append(frontal_ratio(pose.keypoints[biggest], self.keypoint_names))
 
     def look_ahead(self, image: PoseImage, t_s: float) -> None:
         """Pass the next frame on to ``wide`` if it will probably get it (see
@@ -148,6 +215,7 @@ class ChooseThenTrack:
             self._t0 = t_s
         if self.wide_due(t_s):
             pose = self.wide(image, t_s)
+            self._note_view(pose)
             self.wide_frames += 1
             self._last_wide_s = t_s
             self._alone = pose.n_people == 1

@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import median_filter
 
 from formcam.pose.estimate import Detections
 from formcam.video import Frame
@@ -80,6 +79,8 @@ def crop_track(boxes: Arr, *, width: int, height: int, fps: float, zoom: float =
                smooth_s: float = 0.3) -> Crops | None:
     """Square crops following the moving blob (centre median-filtered over ``smooth_s``, side
     ``zoom`` x the blob's median height, at least 160 px); None when nothing moved."""
+    from scipy.ndimage import median_filter  # only a zoom pass needs it: keeps scipy out of start-up
+
     ok = np.isfinite(boxes[:, 0])
     if ok.sum() < 3:
         return None
