@@ -1,0 +1,93 @@
+"""Sagittal pelvic tilt from the side-view ASIS and PSIS stickers (pure numbers; not yet wired
+into the report: see the branch's report).
+
+Sign convention: ``tilt = atan2(y_ASIS - y_PSIS, forward * (x_ASIS - x_PSIS))`` in image pixels
+(y down), in degrees: + = anterior tilt (the ASIS lower than the PSIS), the same whether the
+runner faces image-right (``forward_sign`` +1) or image-left (-1). The camera must be level
+(as for trunk lean): a camera roll adds to the tilt one to one.
+
+Frames where either sticker is hidden are dropped, never filled. Per stride (same-foot contact
+to the next), the tilt is fitted with a step-periodic curve (mean plus the step frequency's first
+two harmonics: the pelvis tilts once per step, most anterior around mid-stance, Schache 2002),
+so a stride whose ASIS is hidden by the arm for part of it still gives its mean and range when
+the seen frames cover every phase of the step (:func:`stride_covered`). The clip's mean tilt is
+the median of the covered strides' fitted means, its range the median of their fitted
+peak-to-peak; both are withheld unless at least :data:`MIN_STRIDES` strides and at least half
+of all strides are covered.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+Arr = NDArray[np.float64]
+MIN_STRIDES = 4
+MAX_PHASE_GAP = 0.25
+"""Largest gap, as a fraction of a step, in the step phases seen within a stride."""
+HARMONICS = 2
+
+
+def tilt_series_deg(dots_px: Arr, *, forward_sign: int) -> Arr:
+    """``(T,)`` tilt (deg, + anterior) from ``dots_px`` ``(T, 2, 2)`` image-left and image-right
+    sticker centres; NaN where either is missing. The front sticker (ASIS) is the one on the
+    runner's facing side."""
+    left, right = dots_px[:, 0], dots_px[:, 1]
+    front, back = (right, left) if forward_sign > 0 else (left, right)
+    return np.degrees(np.arctan2(front[:, 1] - back[:, 1], forward_sign * (front[:, 0] - back[:, 0])))
+
+
+def stride_covered(phase: Arr, *, n_params: int = 1 + 2 * HARMONICS) -> bool:
+    """Whether step phases ``phase`` (0..1) of a stride's seen frames cover the step: at least two
+    samples per fitted parameter and no phase gap over :data:`MAX_PHASE_GAP` (wrapping round)."""
+    if phase.size < 2 * n_params:
+        return False
+    p = np.sort(phase % 1.0)
+    gaps = np.diff(np.concatenate([p, [p[0] + 1.0]]))
+    return bool(gaps.max() <= MAX_PHASE_GAP)
+
+
+def fit_stride(t_s: Arr, tilt_deg: Arr, *, t0_s: float, step_s: float) -> tuple[float, float] | None:
+    """Fitted mean and peak-to-peak (deg) of one stride's seen tilt samples, or None when the
+    step is not covered (:func:`stride_covered`)."""
+    ok = np.isfinite(tilt_deg)
+    phase = (t_s[ok] - t0_s) / step_s
+    if not stride_covered(phase):
+        return None
+    w = 2.0 * np.pi * phase
+    cols = [np.ones_like(w)] + [f(k * w) for k in range(1, HARMONICS + 1) for f in (np.cos, np.sin)]
+    coef, *_ = np.linalg.lstsq(np.column_stack(cols), tilt_deg[ok], rcond=None)
+    g = 2.0 * np.pi * np.linspace(0.0, 1.0, 200, endpoint=False)
+    curve = coef[0] + sum(
+        coef[2 * k - 1] * np.cos(k * g) + coef[2 * k] * np.sin(k * g) for k in range(1, HARMONICS + 1)
+    )
+    return float(coef[0]), float(np.ptp(curve))
+
+
+def tilt_summary(
+    t_s: Arr, tilt_deg: Arr, strides: list[tuple[float, float]]
+) -> dict[str, float | int | str | None]:
+    """``mean_deg``, ``range_deg`` (medians over covered strides), ``n_strides``, ``n_covered``
+    and ``reason`` (None when reported) from per-frame tilt and strides ``[(start_s, end_s)]``."""
+    fits = []
+    for t0, t1 in strides:
+        inside = (t_s >= t0) & (t_s < t1)
+        got = fit_stride(t_s[inside], tilt_deg[inside], t0_s=t0, step_s=0.5 * (t1 - t0))
+        if got is not None:
+            fits.append(got)
+    out: dict[str, float | int | str | None] = {
+        "mean_deg": None,
+        "range_deg": None,
+        "n_strides": len(strides),
+        "n_covered": len(fits),
+        "reason": None,
+    }
+    if len(fits) < MIN_STRIDES or len(fits) < 0.5 * len(strides):
+        out["reason"] = (
+            f"both pelvis stickers seen through the whole step in {len(fits)} of {len(strides)} "
+            f"strides; at least {MIN_STRIDES} and half are needed"
+        )
+        return out
+    arr = np.array(fits)
+    out.update(mean_deg=float(np.median(arr[:, 0])), range_deg=float(np.median(arr[:, 1])))
+    return out

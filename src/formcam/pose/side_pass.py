@@ -1,0 +1,127 @@
+"""The side-view sticker pass: a second look at the pixels around a side-view runner's pelvis.
+
+When markers are wanted (``--markers auto`` or ``pelvis``) and the clip is a side view, the
+pipeline decodes the clip once more (the pose pass's frames) and, in each frame where the
+runner's hips and shoulders are known, looks for the ASIS and PSIS stickers
+(:mod:`formcam.pose.side_markers`) in a crop around the hips only: from 0.5 trunk lengths
+(hip to shoulder) above the hips' keypoint to 0.15 below, 0.55 ahead and behind. The
+result is a :class:`formcam.series.PelvisImage` with ``view="side"`` whose two dots are the
+image-left and image-right stickers (NaN where hidden); its flow fields are unused.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcam.pose.markers import Dot
+from formcam.pose.side_markers import SideTracker, find_ring_dots
+from formcam.series import PelvisImage, PoseSeries
+from formcam.video import Frame, FrameReader
+
+log = logging.getLogger(__name__)
+FloatArray = NDArray[np.float64]
+MIN_SCORE = 0.3
+STICKER_TRUNK = (0.02, 0.08)
+"""Sticker diameters searched, in trunk lengths (hip to shoulder, about 0.29 of stature): a
+1.5-3 cm sticker is 0.03-0.06 of a 175 cm runner's trunk; the margin absorbs the keypoints'
+scale error."""
+
+
+def facing_sign(series: PoseSeries) -> int:
+    """+1 when the runner faces image-right, -1 image-left, 0 when the feet do not say: the sign
+    of the median heel -> toe direction over both feet (in a side view the toes point forward)."""
+    d = []
+    for side in ("left", "right"):
+        heel, toe = series.index(f"{side}_heel"), series.index(f"{side}_foot_index")
+        ok = (series.score[:, heel] >= MIN_SCORE) & (series.score[:, toe] >= MIN_SCORE)
+        d.append(np.asarray(series.xy[ok, toe, 0] - series.xy[ok, heel, 0], dtype=np.float64))
+    dx = np.concatenate(d)
+    dx = dx[np.isfinite(dx)]
+    if dx.size < 3 or abs(float(np.mean(np.sign(dx)))) < 0.3:
+        return 0
+    return 1 if float(np.median(dx)) > 0 else -1
+
+
+def _hip_trunk(series: PoseSeries, i: int) -> tuple[FloatArray, float] | None:
+    idx = [series.index(n) for n in ("left_hip", "right_hip", "left_shoulder", "right_shoulder")]
+    if (series.score[i, idx] < MIN_SCORE).any() or not np.isfinite(series.xy[i, idx]).all():
+        return None
+    p = series.xy[i, idx].astype(np.float64)
+    hip = 0.5 * (p[0] + p[1])
+    trunk = float(np.hypot(*(0.5 * (p[2] + p[3]) - hip)))
+    return (hip, trunk) if trunk > 20 else None
+
+
+class SideObserver:
+    """Per-frame work of the side pass for one runner's ``series``; call it with each frame."""
+
+    def __init__(self, series: PoseSeries, *, markers: str) -> None:
+        self.series, self.markers = series, markers
+        self.facing = facing_sign(series)
+        self.dots = np.full((series.n_frames, 2, 2), np.nan)
+        self.tracker = SideTracker(self.facing or 1)
+
+    def __call__(self, i: int, rgb: NDArray[np.uint8]) -> None:
+        got = _hip_trunk(self.series, i) if self.facing else None
+        if got is None:
+            return
+        hip, trunk = got
+        h, w = rgb.shape[:2]
+        x0, x1 = int(max(hip[0] - 0.55 * trunk, 0)), int(min(hip[0] + 0.55 * trunk, w))
+        y0, y1 = int(max(hip[1] - 0.5 * trunk, 0)), int(min(hip[1] + 0.15 * trunk, h))
+        if x1 - x0 < 5 or y1 - y0 < 5:
+            return
+        dots = find_ring_dots(
+            rgb[y0:y1, x0:x1],
+            min_diameter_px=max(2.0, STICKER_TRUNK[0] * trunk),
+            max_diameter_px=max(5.0, STICKER_TRUNK[1] * trunk),
+        )
+        moved = [Dot(d.x + x0, d.y + y0, d.diameter_px, d.contrast) for d in dots]
+        front_back = self.tracker.update(moved, hip=hip, trunk_px=trunk)
+        self.dots[i] = front_back[::-1] if self.facing > 0 else front_back  # image-left, image-right
+
+    def result(self) -> PelvisImage:
+        t = self.series.n_frames
+        return PelvisImage(
+            dots_px=self.dots,
+            flow_rot_deg=np.full(t, np.nan),
+            flow_points=np.zeros(t, np.int64),
+            markers=self.markers,
+            view="side",
+        )
+
+
+def observe_side(frames: Iterable[Frame], series: PoseSeries, *, markers: str) -> PelvisImage:
+    """Run :class:`SideObserver` over ``frames``, matched to the series' frames by time."""
+    obs = SideObserver(series, markers=markers)
+    t, tol, k = series.t_s, 0.25 / series.fps, 0
+    for frame in frames:
+        while k < len(t) and t[k] < frame.t_s - tol:
+            k += 1
+        if k >= len(t):
+            break
+        if abs(t[k] - frame.t_s) <= tol:
+            obs(k, frame.image)
+            k += 1
+    return obs.result()
+
+
+def side_pass(path: str | Path, series: PoseSeries, *, step: int, markers: str) -> PelvisImage:
+    """Decode ``path`` again (every ``step``-th frame) and follow the side-view pelvis stickers."""
+    with FrameReader(path, step=step) as reader:
+        result = observe_side(reader, series, markers=markers)
+    seen: NDArray[np.bool_] = np.asarray(np.isfinite(result.dots_px).all(axis=2), dtype=bool)
+    log.info(
+        "side sticker pass over %s: image-left %d, image-right %d, both %d of %d frames",
+        path,
+        int(seen[:, 0].sum()),
+        int(seen[:, 1].sum()),
+        int(seen.all(axis=1).sum()),
+        series.n_frames,
+    )
+    return result

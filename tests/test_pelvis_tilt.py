@@ -1,0 +1,111 @@
+"""Side-view pelvis stickers: ring-contrast dots at the body's outline, tracking through an arm
+occlusion, no stickers, and the tilt's sign convention (issue 19)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from formcam.analysis.pelvis_tilt import fit_stride, stride_covered, tilt_series_deg, tilt_summary
+from formcam.pose.markers import Dot
+from formcam.pose.side_markers import SideTracker, find_ring_dots, tilt_deg
+
+WALL = (205, 208, 215)
+SHORTS = (30, 40, 92)
+
+
+def _scene(h: int = 80, w: int = 120, outline_x: int = 60) -> np.ndarray:
+    """A pale wall left of ``outline_x``, navy shorts right of it."""
+    img = np.empty((h, w, 3), np.uint8)
+    img[:, :outline_x] = WALL
+    img[:, outline_x:] = SHORTS
+    return img
+
+
+def _dot(
+    img: np.ndarray, cx: float, cy: float, r: float, colour: tuple[int, int, int] = (250, 250, 250)
+) -> None:
+    """Anti-aliased disc (4x4 supersampling) drawn in place."""
+    yy, xx = np.mgrid[: img.shape[0], : img.shape[1]]
+    cover = np.zeros(img.shape[:2])
+    for oy in (0.125, 0.375, 0.625, 0.875):
+        for ox in (0.125, 0.375, 0.625, 0.875):
+            cover += (np.hypot(xx - 0.5 + ox - cx, yy - 0.5 + oy - cy) <= r) / 16.0
+    img[:] = np.rint(img * (1 - cover[..., None]) + np.array(colour) * cover[..., None]).astype(np.uint8)
+
+
+def test_dot_half_against_background_is_found_at_its_centre() -> None:
+    img = _scene()
+    _dot(img, 60.3, 40.6, 2.2)  # centred on the outline: half on the wall, half on the shorts
+    dots = find_ring_dots(img, min_diameter_px=2.0, max_diameter_px=8.0)
+    assert dots, "the sticker at the outline was not found"
+    d = dots[0]
+    assert math.hypot(d.x - 60.3, d.y - 40.6) < 0.35
+    assert 3.0 < d.diameter_px < 6.0
+    assert not [x for x in dots[1:] if x.contrast > 0.5 * d.contrast]  # the outline itself is no dot
+
+
+def test_plain_outline_and_stripe_give_no_dot() -> None:
+    img = _scene()
+    img[30:33, :] = (250, 250, 250)  # a thin white stripe across (a waistband line)
+    assert find_ring_dots(img, min_diameter_px=2.0, max_diameter_px=8.0) == []
+
+
+def _frame_dots(front: np.ndarray, back: np.ndarray, *, hide_front: bool) -> list[Dot]:
+    dots = [
+        Dot(back[0], back[1], 4.3, 250.0),
+        Dot(front[0] + 9.0, front[1] - 12.0, 4.0, 120.0),
+    ]  # + a distractor
+    if not hide_front:
+        dots.append(Dot(front[0], front[1], 4.3, 200.0))
+    return dots
+
+
+def test_tracking_through_an_arm_occlusion_drops_hidden_frames() -> None:
+    tr = SideTracker(facing=1)
+    hip = np.array([100.0, 100.0])
+    out = []
+    for i in range(40):
+        bob = 3.0 * math.sin(i / 3.0)
+        back, front = np.array([85.0, 80.0 + bob]), np.array([118.0, 90.0 + bob])
+        out.append(
+            tr.update(_frame_dots(front, back, hide_front=10 <= i < 22), hip=hip + np.array([0.0, bob]), trunk_px=105.0)
+        )
+    got = np.array(out)
+    assert np.isnan(got[10:22, 0]).all()  # hidden: NaN, never guessed (nor the distractor taken)
+    assert np.isfinite(got[10:22, 1]).all()  # the PSIS is still followed
+    assert np.isfinite(got[22:, 0]).all()  # the ASIS is taken back after the gap
+    assert np.allclose(got[30, 0], [118.0, 90.0 + 3.0 * math.sin(10.0)])
+
+
+def test_no_stickers_gives_nothing() -> None:
+    tr = SideTracker(facing=-1)
+    rows = [tr.update([], hip=np.array([50.0, 50.0]), trunk_px=100.0) for _ in range(20)]
+    assert np.isnan(np.array(rows)).all()
+    t = np.arange(300) / 60.0
+    summary = tilt_summary(
+        t, tilt_series_deg(np.array(rows * 15), forward_sign=1), [(k * 0.7, (k + 1) * 0.7) for k in range(6)]
+    )
+    assert summary["mean_deg"] is None and summary["range_deg"] is None and summary["reason"]
+
+
+def test_tilt_sign_is_the_same_facing_left_or_right() -> None:
+    back, front = np.array([100.0, 50.0]), np.array([135.0, 56.0])  # ASIS 6 px lower: anterior
+    right = tilt_deg(front, back, facing=1)
+    mirrored = tilt_deg(np.array([200.0 - 135.0, 56.0]), np.array([100.0, 50.0]), facing=-1)
+    assert right > 0 and math.isclose(right, mirrored)
+    dots = np.array([[[100.0, 50.0], [135.0, 56.0]]])  # image-left, image-right
+    assert math.isclose(float(tilt_series_deg(dots, forward_sign=1)[0]), right)
+    assert math.isclose(float(tilt_series_deg(dots[:, ::-1] * [-1, 1], forward_sign=-1)[0]), right)
+
+
+def test_stride_fit_recovers_mean_and_range_with_half_the_stride_hidden() -> None:
+    fps, stride = 60.0, 0.7
+    t = np.arange(0, stride, 1 / fps)
+    tilt = 15.0 + 3.0 * np.cos(2 * np.pi * t / (stride / 2))  # 6 deg peak to peak per step
+    tilt[t > stride / 2] = np.nan  # the arm hides the ASIS for the second step
+    got = fit_stride(t, tilt, t0_s=0.0, step_s=stride / 2)
+    assert got is not None
+    assert abs(got[0] - 15.0) < 1e-6 and abs(got[1] - 6.0) < 0.01
+    assert not stride_covered(np.linspace(0.0, 0.6, 20))  # a third of the step never seen: no value
