@@ -70,7 +70,11 @@ def test_tracking_through_an_arm_occlusion_drops_hidden_frames() -> None:
         bob = 3.0 * math.sin(i / 3.0)
         back, front = np.array([85.0, 80.0 + bob]), np.array([118.0, 90.0 + bob])
         out.append(
-            tr.update(_frame_dots(front, back, hide_front=10 <= i < 22), hip=hip + np.array([0.0, bob]), trunk_px=105.0)
+            tr.update(
+                _frame_dots(front, back, hide_front=10 <= i < 22),
+                hip=hip + np.array([0.0, bob]),
+                trunk_px=105.0,
+            )
         )
     got = np.array(out)
     assert np.isnan(got[10:22, 0]).all()  # hidden: NaN, never guessed (nor the distractor taken)
