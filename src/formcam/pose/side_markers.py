@@ -27,6 +27,7 @@ with ``view="side"``); the analysis names them ASIS and PSIS from the runner's d
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -35,6 +36,27 @@ from numpy.typing import NDArray
 from formcam.pose.markers import Dot
 
 FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class SideDot(Dot):
+    """A :class:`formcam.pose.markers.Dot` with the mean RGB colour of its core (0..255)."""
+
+    colour: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def moved(self, dx: float, dy: float) -> SideDot:
+        """The same dot shifted by (dx, dy) pixels (crop to frame coordinates)."""
+        return replace(self, x=self.x + dx, y=self.y + dy)
+
+    def colour_distance(self, other: SideDot) -> float:
+        """RGB distance between the two dots' colours."""
+        return math.dist(self.colour, other.colour)
+
+
+MAX_COLOUR_CHANGE = 80.0
+"""The two stickers are of one kind, and each keeps its colour: a pair's colours, and a sticker's
+colour from frame to frame, differ by at most this RGB distance (light and shade on a white
+sticker stay well under it; a red shirt's corner is 300 from white)."""
 MIN_RING_CONTRAST = 45.0
 """Smallest RGB distance (0..441) between a dot and the least different part of its ring. A white
 sticker against a pale grey wall is about 70, against navy shorts about 340; sensor noise and the
@@ -53,6 +75,10 @@ arm) or merged with something: its centre would be off, so it is not taken."""
 
 
 RING_SAMPLES = 16
+CORE_PX = 1.2
+"""The dot's colour is the mean of its core (pixels within 1.2 px of the centre), not of its whole
+disc: a small sticker's blurred rim, mixed with whatever lies behind, would pull a whole-disc
+mean toward a pale background's colour."""
 MAX_SPREAD = 0.35
 """A dot is one colour: the RGB spread inside the disc must stay under 35 % of its contrast (where
 three regions meet, the disc mixes them and their ring differs from the mix: not a dot)."""
@@ -78,7 +104,7 @@ def ring_contrast(img: FloatArray, radius_px: float) -> FloatArray:
     """``(H, W)`` contrast of a disc of ``radius_px`` centred on each pixel against the least
     different of :data:`RING_SAMPLES` pixels on a ring 1.5 px outside it, bar :data:`RING_SPARE`
     (RGB distance); 0 where the disc is not of one colour (:data:`MAX_SPREAD`)."""
-    r_in = max(radius_px - 0.5, 0.7)
+    r_in = min(max(radius_px - 0.5, 0.7), CORE_PX)
     k = 2 * math.ceil(r_in) + 1
     yy, xx = np.mgrid[:k, :k] - k // 2
     disc = (np.hypot(xx, yy) <= r_in + 1e-9).astype(np.float32)
@@ -128,7 +154,7 @@ def find_ring_dots(
     min_diameter_px: float,
     max_diameter_px: float,
     min_contrast: float = MIN_RING_CONTRAST,
-) -> list[Dot]:
+) -> list[SideDot]:
     """Round dots in ``patch`` ``(H, W, 3)`` uint8 RGB that differ from the least different part
     of their immediate ring by at least ``min_contrast``, strongest first (see the module doc).
     Centres in patch pixels (x right, y down), sub-pixel."""
@@ -139,7 +165,7 @@ def find_ring_dots(
     stack = np.stack([ring_contrast(img, float(r)) for r in radii])
     best, which = stack.max(axis=0).astype(np.float32), stack.argmax(axis=0)
     peaks = (best > min_contrast) & (best >= cv2.dilate(best, np.ones((3, 3), np.uint8)))
-    dots: list[Dot] = []
+    dots: list[SideDot] = []
     for py, px in zip(*np.nonzero(peaks), strict=True):
         r = float(radii[which[py, px]])
         cx, cy, area = float(px), float(py), 0.0
@@ -147,12 +173,16 @@ def find_ring_dots(
             cx, cy, area = _centre(img, cx, cy, r)
         d_eq = 2.0 * math.sqrt(area / math.pi)
         if min_diameter_px <= d_eq <= max_diameter_px and math.hypot(cx - px, cy - py) <= r:
-            dots.append(Dot(cx, cy, d_eq, float(best[py, px])))
-    kept: list[Dot] = []
-    for d in sorted(dots, key=lambda d: -d.contrast):  # one dot per sticker: the strongest centre
+            core = img[max(py - 1, 0) : py + 2, max(px - 1, 0) : px + 2].reshape(-1, 3).mean(axis=0)
+            rgb = (float(core[0]), float(core[1]), float(core[2]))
+            dots.append(SideDot(cx, cy, d_eq, float(best[py, px]), colour=rgb))
+    kept: list[SideDot] = []
+    # one dot per sticker: where candidates overlap, the one with the most evidence (contrast times
+    # area) wins, so the whole sticker beats a fragment of its rim that contrasts more
+    for d in sorted(dots, key=lambda d: -d.contrast * d.diameter_px**2):
         if all(math.hypot(d.x - k.x, d.y - k.y) > 0.5 * (d.diameter_px + k.diameter_px) for k in kept):
             kept.append(d)
-    return kept
+    return sorted(kept, key=lambda d: -d.contrast)
 
 
 def tilt_deg(front: FloatArray, back: FloatArray, *, facing: int) -> float:
@@ -161,14 +191,15 @@ def tilt_deg(front: FloatArray, back: FloatArray, *, facing: int) -> float:
     return math.degrees(math.atan2(front[1] - back[1], facing * (front[0] - back[0])))
 
 
-def acquire(dots: list[Dot], *, hip: FloatArray, trunk_px: float, facing: int) -> FloatArray | None:
+def acquire(dots: list[SideDot], *, hip: FloatArray, trunk_px: float, facing: int) -> FloatArray | None:
     """The likeliest ``(2, 2)`` (front, back) sticker pair among ``dots``, or None.
 
     Front must be ahead of back along ``facing``, 0.18-0.6 trunk lengths from it (ASIS to PSIS is
     0.33 of the hip-to-shoulder distance on average, anthropometry and the keypoints' scale
     error giving 0.25-0.45), the line within -20..45 deg of tilt, its
     midpoint above the hips' keypoint and within 0.3 trunk lengths of it front to back, the two of
-    similar size (within 40 %); the pair with the highest weaker contrast wins.
+    similar size (within 40 %) and colour (:data:`MAX_COLOUR_CHANGE`); the pair with the most
+    evidence (the weaker one's contrast times its area), discounted by their colour difference (two stickers of one kind), wins.
     """
     best, best_score = None, -1.0
     for a in dots:
@@ -185,10 +216,15 @@ def acquire(dots: list[Dot], *, hip: FloatArray, trunk_px: float, facing: int) -
                 and abs(mid[0] - hip[0]) <= 0.3 * trunk_px
             ):
                 continue
-            if max(a.diameter_px, b.diameter_px) > 1.4 * min(a.diameter_px, b.diameter_px):
+            if (
+                max(a.diameter_px, b.diameter_px) > 1.4 * min(a.diameter_px, b.diameter_px)
+                or a.colour_distance(b) > MAX_COLOUR_CHANGE
+            ):
                 continue
-            if min(a.contrast, b.contrast) > best_score:
-                best, best_score = np.stack([pa, pb]), min(a.contrast, b.contrast)
+            evidence = min(a.contrast * a.diameter_px**2, b.contrast * b.diameter_px**2)
+            score = evidence * (1.0 - a.colour_distance(b) / MAX_COLOUR_CHANGE)
+            if score > best_score:
+                best, best_score = np.stack([pa, pb]), score
     return best
 
 
@@ -196,8 +232,8 @@ class SideTracker:
     """Follows the front (ASIS) and back (PSIS) stickers frame to frame, each with its own gaps
     (see the module doc). :meth:`update` returns ``(2, 2)`` (front, back), NaN rows where hidden.
 
-    Candidates for each sticker are dots that keep at least half its usual contrast and its usual
-    size within :data:`MAX_SIZE_CHANGE`, near its
+    Candidates for each sticker are dots that keep at least half its usual contrast, its usual
+    size within :data:`MAX_SIZE_CHANGE` and colour within :data:`MAX_COLOUR_CHANGE`, near its
     last place moved with the hips (0.07 trunk lengths when it was seen in the previous frame,
     twice that after a gap). The two are chosen together: a pair must not be swapped (front
     ahead along the facing), keep the usual spacing within :data:`MAX_SPACING_CHANGE` and the
@@ -214,9 +250,10 @@ class SideTracker:
         self.fresh = np.zeros(2, dtype=bool)  # seen in the previous frame
         self.sep, self.tilt = 0.0, 0.0  # usual spacing (px) and line angle (deg)
         self.contrast, self.diam = np.zeros(2), np.ones(2)  # usual contrast and diameter (px) of each
+        self.colour = np.zeros((2, 3))  # usual RGB colour of each
         self.misses = self.since_pair = REACQUIRE_FRAMES + 1
 
-    def update(self, dots: list[Dot], *, hip: FloatArray, trunk_px: float) -> FloatArray:
+    def update(self, dots: list[SideDot], *, hip: FloatArray, trunk_px: float) -> FloatArray:
         if self.misses > REACQUIRE_FRAMES or self.since_pair > PAIR_TIMEOUT_FRAMES:
             pair = acquire(dots, hip=hip, trunk_px=trunk_px, facing=self.facing)
             if pair is not None:
@@ -227,14 +264,14 @@ class SideTracker:
         gate = max(0.07 * trunk_px, 3.0)
         pred = self.last + (hip - self.hip)  # each sticker moved with the hips since it was last seen
         cands = [self._candidates(dots, pred[k], gate * (1.0 if self.fresh[k] else 2.0), k) for k in (0, 1)]
-        best: tuple[float, Dot | None, Dot | None] = (np.inf, None, None)
+        best: tuple[float, SideDot | None, SideDot | None] = (np.inf, None, None)
         for df, f in cands[0]:
             for db, b in cands[1]:
                 if f is not b and self._pair_ok(f, b) and df + db < best[0]:
                     best = (df + db, f, b)
         if best[1] is None:  # no pair fits: a sticker alone, only one followed from the previous frame
             singles = [(cands[k][0][0], k) for k in (0, 1) if cands[k] and self.fresh[k]]
-            found: list[Dot | None] = [None, None]
+            found: list[SideDot | None] = [None, None]
             if singles:
                 _, k = min(singles)
                 found[k] = cands[k][0][1]
@@ -242,8 +279,8 @@ class SideTracker:
         return self._store([best[1], best[2]], hip)
 
     def _candidates(
-        self, dots: list[Dot], pred: FloatArray, radius: float, k: int
-    ) -> list[tuple[float, Dot]]:
+        self, dots: list[SideDot], pred: FloatArray, radius: float, k: int
+    ) -> list[tuple[float, SideDot]]:
         """Dots within ``radius`` of ``pred`` (nearest first) with distances in units of ``radius``."""
         if not np.isfinite(pred).all():
             return []
@@ -252,20 +289,21 @@ class SideTracker:
             for d in dots
             if d.contrast >= 0.5 * self.contrast[k]
             and abs(d.diameter_px / self.diam[k] - 1.0) <= MAX_SIZE_CHANGE
+            and math.dist(d.colour, self.colour[k]) <= MAX_COLOUR_CHANGE
         ]
         return sorted([c for c in out if c[0] <= 1.0], key=lambda c: c[0])
 
-    def _pair_ok(self, front: Dot, back: Dot) -> bool:
+    def _pair_ok(self, front: SideDot, back: SideDot) -> bool:
         f, b = np.array([front.x, front.y]), np.array([back.x, back.y])
-        if self.facing * (f[0] - b[0]) <= 0:
-            return False  # swapped
+        if self.facing * (f[0] - b[0]) <= 0 or front.colour_distance(back) > MAX_COLOUR_CHANGE:
+            return False  # swapped, or not two of one kind
         sep = float(np.hypot(*(f - b)))
         return (
             abs(sep / self.sep - 1.0) <= MAX_SPACING_CHANGE
             and abs(tilt_deg(f, b, facing=self.facing) - self.tilt) <= MAX_TILT_JUMP_DEG
         )
 
-    def _store(self, found: list[Dot | None], hip: FloatArray) -> FloatArray:
+    def _store(self, found: list[SideDot | None], hip: FloatArray) -> FloatArray:
         out = np.full((2, 2), np.nan)
         for k, d in enumerate(found):
             self.fresh[k] = d is not None
@@ -273,6 +311,7 @@ class SideTracker:
                 out[k] = self.last[k] = (d.x, d.y)
                 self.hip[k] = hip
                 self.contrast[k] = 0.8 * self.contrast[k] + 0.2 * d.contrast
+                self.colour[k] = 0.9 * self.colour[k] + 0.1 * np.array(d.colour)
                 self.diam[k] = 0.9 * self.diam[k] + 0.1 * d.diameter_px
         if found[0] is not None and found[1] is not None:
             self.sep = 0.9 * self.sep + 0.1 * float(np.hypot(*(out[0] - out[1])))
@@ -283,7 +322,7 @@ class SideTracker:
         self.misses = 0 if self.fresh.any() else self.misses + 1
         return out
 
-    def _keep(self, pair: FloatArray, hip: FloatArray, dots: list[Dot]) -> None:
+    def _keep(self, pair: FloatArray, hip: FloatArray, dots: list[SideDot]) -> None:
         self.last, self.hip, self.fresh[:] = pair.copy(), np.stack([hip, hip]), True
         self.sep, self.tilt = (
             float(np.hypot(*(pair[0] - pair[1]))),
@@ -291,5 +330,5 @@ class SideTracker:
         )
         for k in (0, 1):
             dot = next(d for d in dots if math.hypot(d.x - pair[k, 0], d.y - pair[k, 1]) < 1e-6)
-            self.contrast[k], self.diam[k] = dot.contrast, dot.diameter_px
+            self.contrast[k], self.diam[k], self.colour[k] = dot.contrast, dot.diameter_px, dot.colour
         self.misses = self.since_pair = 0

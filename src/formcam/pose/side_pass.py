@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from formcam.pose.markers import Dot
 from formcam.pose.side_markers import SideTracker, find_ring_dots
 from formcam.series import PelvisImage, PoseSeries
 from formcam.video import Frame, FrameReader
@@ -26,10 +25,11 @@ from formcam.video import Frame, FrameReader
 log = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
 MIN_SCORE = 0.3
-STICKER_TRUNK = (0.02, 0.08)
-"""Sticker diameters searched, in trunk lengths (hip to shoulder, about 0.29 of stature): a
-1.5-3 cm sticker is 0.03-0.06 of a 175 cm runner's trunk; the margin absorbs the keypoints'
-scale error."""
+STICKER_TRUNK = (0.024, 0.076)
+"""Sticker diameters searched, in trunk lengths (hip to shoulder keypoints, about 0.29 of
+stature): 1.5 cm on a 200 cm runner is 0.026, 3 cm on a 150 cm runner 0.069; the margin
+absorbs the keypoints' 10 % scale error. Smaller bright specks (an anti-aliased outline, a
+highlight) are not stickers."""
 
 
 def facing_sign(series: PoseSeries) -> int:
@@ -81,7 +81,7 @@ class SideObserver:
             min_diameter_px=max(2.0, STICKER_TRUNK[0] * trunk),
             max_diameter_px=max(5.0, STICKER_TRUNK[1] * trunk),
         )
-        moved = [Dot(d.x + x0, d.y + y0, d.diameter_px, d.contrast) for d in dots]
+        moved = [d.moved(x0, y0) for d in dots]
         front_back = self.tracker.update(moved, hip=hip, trunk_px=trunk)
         self.dots[i] = front_back[::-1] if self.facing > 0 else front_back  # image-left, image-right
 
