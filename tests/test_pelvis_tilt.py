@@ -8,11 +8,11 @@ import math
 import numpy as np
 
 from formcam.analysis.pelvis_tilt import fit_stride, stride_covered, tilt_series_deg, tilt_summary
-from formcam.pose.markers import Dot
-from formcam.pose.side_markers import SideTracker, find_ring_dots, tilt_deg
+from formcam.pose.side_markers import SideDot, SideTracker, find_ring_dots, tilt_deg
 
 WALL = (205, 208, 215)
 SHORTS = (30, 40, 92)
+WHITE = (250.0, 250.0, 250.0)
 
 
 def _scene(h: int = 80, w: int = 120, outline_x: int = 60) -> np.ndarray:
@@ -52,13 +52,13 @@ def test_plain_outline_and_stripe_give_no_dot() -> None:
     assert find_ring_dots(img, min_diameter_px=2.0, max_diameter_px=8.0) == []
 
 
-def _frame_dots(front: np.ndarray, back: np.ndarray, *, hide_front: bool) -> list[Dot]:
+def _frame_dots(front: np.ndarray, back: np.ndarray, *, hide_front: bool) -> list[SideDot]:
     dots = [
-        Dot(back[0], back[1], 4.3, 250.0),
-        Dot(front[0] + 9.0, front[1] - 12.0, 4.0, 120.0),
+        SideDot(back[0], back[1], 4.3, 250.0, colour=WHITE),
+        SideDot(front[0] + 9.0, front[1] - 12.0, 4.0, 120.0, colour=WHITE),
     ]  # + a distractor
     if not hide_front:
-        dots.append(Dot(front[0], front[1], 4.3, 200.0))
+        dots.append(SideDot(front[0], front[1], 4.3, 200.0, colour=WHITE))
     return dots
 
 

@@ -82,9 +82,13 @@ mean toward a pale background's colour."""
 MAX_SPREAD = 0.35
 """A dot is one colour: the RGB spread inside the disc must stay under 35 % of its contrast (where
 three regions meet, the disc mixes them and their ring differs from the mix: not a dot)."""
-RING_SPARE = 2
+RING_SPARE = 1
 """Ring samples allowed to fall on the dot's own blurred rim (a small, slightly oval sticker):
-the contrast is that of the third least different sample."""
+the contrast is that of the second least different sample. A line through the disc touches
+the ring at two opposite samples at least, so it still gives no contrast."""
+MAX_ELONGATION = 1.8
+"""Largest major / minor axis ratio of a dot's coverage: a round sticker seen at up to about 55
+deg from face-on; a stripe or an edge is longer."""
 
 
 def _ring_offsets(radius_px: float) -> NDArray[np.int64]:
@@ -121,9 +125,10 @@ def ring_contrast(img: FloatArray, radius_px: float) -> FloatArray:
     return np.asarray(np.where(spread <= MAX_SPREAD * contrast, contrast, 0.0), dtype=np.float64)
 
 
-def _centre(img: FloatArray, cx: float, cy: float, radius_px: float) -> tuple[float, float, float]:
-    """Sub-pixel centre and coverage area (px^2) of the dot near (cx, cy): each pixel within the ring
-    is weighted by the share of it the dot covers, against the ring pixel in its own direction."""
+def _centre(img: FloatArray, cx: float, cy: float, radius_px: float) -> tuple[float, float, float, float]:
+    """Sub-pixel centre, coverage area (px^2) and elongation (major / minor axis, 1 for a disc) of
+    the dot near (cx, cy): each pixel within the ring is weighted by the share of it the dot
+    covers, against the ring pixel in its own direction."""
     h, w = img.shape[:2]
     ring_r = radius_px + 1.5
     x0, x1 = max(int(cx - ring_r), 0), min(int(cx + ring_r) + 2, w)
@@ -144,8 +149,20 @@ def _centre(img: FloatArray, cx: float, cy: float, radius_px: float) -> tuple[fl
     cover = np.where(dist <= ring_r - 0.75, cover, 0.0)
     total = float(cover.sum())
     if total <= 0:
-        return cx, cy, 0.0
-    return float((cover * xx).sum()) / total, float((cover * yy).sum()) / total, total
+        return cx, cy, 0.0, np.inf
+    mx, my = float((cover * xx).sum()) / total, float((cover * yy).sum()) / total
+    dx, dy = xx - mx, yy - my
+    cov = (
+        np.array(
+            [
+                [np.sum(cover * dx * dx), np.sum(cover * dx * dy)],
+                [np.sum(cover * dx * dy), np.sum(cover * dy * dy)],
+            ]
+        )
+        / total
+    )
+    lo, hi = np.linalg.eigvalsh(cov)
+    return mx, my, total, math.sqrt(hi / max(lo, 1e-6))
 
 
 def find_ring_dots(
@@ -168,11 +185,12 @@ def find_ring_dots(
     dots: list[SideDot] = []
     for py, px in zip(*np.nonzero(peaks), strict=True):
         r = float(radii[which[py, px]])
-        cx, cy, area = float(px), float(py), 0.0
+        cx, cy, area, elong = float(px), float(py), 0.0, np.inf
         for _ in range(2):
-            cx, cy, area = _centre(img, cx, cy, r)
+            cx, cy, area, elong = _centre(img, cx, cy, r)
         d_eq = 2.0 * math.sqrt(area / math.pi)
-        if min_diameter_px <= d_eq <= max_diameter_px and math.hypot(cx - px, cy - py) <= r:
+        round_ = elong <= MAX_ELONGATION and math.hypot(cx - px, cy - py) <= r
+        if min_diameter_px <= d_eq <= max_diameter_px and round_:
             core = img[max(py - 1, 0) : py + 2, max(px - 1, 0) : px + 2].reshape(-1, 3).mean(axis=0)
             rgb = (float(core[0]), float(core[1]), float(core[2]))
             dots.append(SideDot(cx, cy, d_eq, float(best[py, px]), colour=rgb))
@@ -198,8 +216,9 @@ def acquire(dots: list[SideDot], *, hip: FloatArray, trunk_px: float, facing: in
     0.33 of the hip-to-shoulder distance on average, anthropometry and the keypoints' scale
     error giving 0.25-0.45), the line within -20..45 deg of tilt, its
     midpoint above the hips' keypoint and within 0.3 trunk lengths of it front to back, the two of
-    similar size (within 40 %) and colour (:data:`MAX_COLOUR_CHANGE`); the pair with the most
-    evidence (the weaker one's contrast times its area), discounted by their colour difference (two stickers of one kind), wins.
+    similar size (within 40 %) and colour (:data:`MAX_COLOUR_CHANGE`); the pair with the
+    most evidence (the weaker one's contrast times its area), discounted by their colour
+    difference (two stickers of one kind), wins.
     """
     best, best_score = None, -1.0
     for a in dots:
