@@ -20,7 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from formcam.analysis import MIN_FRAMES, Analysis, analyze_series, wants_pelvis_pass, with_pelvis_image
+from formcam.analysis import (
+    MIN_FRAMES,
+    Analysis,
+    analyze_series,
+    wants_pelvis_pass,
+    wants_tilt_pass,
+    with_pelvis_image,
+    with_pelvis_tilt,
+)
 from formcam.errors import FormcamError, InputError, NoRunnerError
 from formcam.options import AnalyzeOptions, frame_step
 from formcam.pose import (
@@ -33,6 +41,7 @@ from formcam.pose import (
     pelvis_pass,
     quality_of,
     runner_series,
+    side_pass,
     to_frame_coords,
     zoomed_frames,
 )
@@ -260,7 +269,9 @@ def analyse(series: PoseSeries, meta: dict[str, Any], options: AnalyzeOptions,
         result = analyze_series(series, view=options.view, setting=options.setting,
                                 direction=options.direction, height_cm=options.height_cm,
                                 time_scale=options.time_scale(stated_fps), foot_motion=foot_motion)
-        result = with_pelvis_image(result, PelvisImage.from_meta(meta.get("pelvis_image")))
+        image = PelvisImage.from_meta(meta.get("pelvis_image"))
+        result = with_pelvis_image(result, image if image is None or image.view == "rear" else None)
+        result = with_pelvis_tilt(result, image, markers=options.markers)
         fields = result.to_report_fields()
         extra = fields.pop("quality")
         quality["warnings"] += extra.pop("warnings")
@@ -333,6 +344,10 @@ def analyze_video(path: str | Path, out_dir: str | Path, options: AnalyzeOptions
         # a second decode of the same frames, keeping a few numbers per frame (formcam.pose.pelvis_pass)
         step = int(meta["sampling"]["frame_step"])
         meta["pelvis_image"] = pelvis_pass(path, series, step=step, markers=options.markers).to_meta()
+    elif wants_tilt_pass(series, view=options.view, markers=options.markers):
+        # side view: the ASIS / PSIS stickers, in crops around the hips (formcam.pose.side_pass)
+        step = int(meta["sampling"]["frame_step"])
+        meta["pelvis_image"] = side_pass(path, series, step=step, markers=options.markers).to_meta()
     out.mkdir(parents=True, exist_ok=True)
     files = {"keypoints": save_keypoints(out / "keypoints.npz", series, meta=meta, foot_motion=motion)}
     return _finish(out, series, meta, options, files, video_path=Path(path), progress=progress,

@@ -1,5 +1,11 @@
-"""Sagittal pelvic tilt from the side-view ASIS and PSIS stickers (pure numbers; not yet wired
-into the report: see the branch's report).
+"""Sagittal pelvic tilt from the side-view ASIS and PSIS stickers (issue 19).
+
+The pose stage's side sticker pass (:mod:`formcam.pose.side_pass`) gives the image-left and
+image-right sticker per frame (a :class:`formcam.series.PelvisImage` with ``view="side"``);
+:func:`with_pelvis_tilt` adds ``pelvic_tilt_deg`` (mean anterior tilt) and
+``pelvic_tilt_range_deg`` (median per-stride peak-to-peak) to the report, source ``markers``.
+Without stickers nothing is reported under ``--markers auto``; under ``pelvis`` both entries
+say why they are missing and a warning asks for the stickers. Never a silent zero.
 
 Sign convention: ``tilt = atan2(y_ASIS - y_PSIS, forward * (x_ASIS - x_PSIS))`` in image pixels
 (y down), in degrees: + = anterior tilt (the ASIS lower than the PSIS), the same whether the
@@ -18,8 +24,19 @@ of all strides are covered.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
+
+from formcam.analysis.core import Analysis
+from formcam.analysis.plausibility import check_summary
+from formcam.analysis.view import classify_view
+from formcam.series import PelvisImage, PoseSeries
+
+log = logging.getLogger(__name__)
 
 Arr = NDArray[np.float64]
 MIN_STRIDES = 4
@@ -91,3 +108,79 @@ def tilt_summary(
     arr = np.array(fits)
     out.update(mean_deg=float(np.median(arr[:, 0])), range_deg=float(np.median(arr[:, 1])))
     return out
+
+
+TILT_METRICS = ("pelvic_tilt_deg", "pelvic_tilt_range_deg")
+SIGN_NOTE = "+ anterior: the ASIS (front sticker) lower than the PSIS (back sticker)"
+MISSING = (
+    "ASIS and PSIS stickers were asked for (--markers pelvis) but not found in enough strides: put "
+    "a 1.5-3 cm high-contrast sticker on the front and the back hip bone of the side facing the camera "
+    "(see the README)"
+)
+
+
+def wants_tilt_pass(series: PoseSeries, *, view: str | None, markers: str) -> bool:
+    """Whether to look for the side-view pelvis stickers: markers wanted (not ``off``) and a side
+    view (forced by ``view``, else from the keypoints)."""
+    if markers == "off":
+        return False
+    return view == "side" if view is not None else classify_view(series).value == "side"
+
+
+def strides_of(analysis: Analysis) -> list[tuple[float, float]]:
+    """``[(start_s, end_s)]``: each contact to the same foot's next one, when that comes within 1.5
+    stride periods (no missed contact between)."""
+    ev, out = analysis.events, []
+    for k, c in enumerate(ev.contacts):
+        nxt = next((n for n in ev.contacts[k + 1 :] if n.side == c.side), None)
+        if nxt is not None and nxt.ic_s - c.ic_s <= 1.5 * ev.stride_period_s:
+            out.append((float(c.ic_s), float(nxt.ic_s)))
+    return out
+
+
+def _entries(summary: dict[str, Any], reason: str | None) -> dict[str, dict[str, Any]]:
+    out = {}
+    for name, key in zip(TILT_METRICS, ("mean_deg", "range_deg"), strict=True):
+        value = summary.get(key)
+        out[name] = {
+            "value": value,
+            "unit": "deg",
+            "left": None,
+            "right": None,
+            "n_steps": 2 * int(summary.get("n_covered") or 0),
+            "available": value is not None,
+            "reason": None if value is not None else reason,
+            "spread": None,
+            "source": "markers",
+            "n_strides": summary.get("n_covered"),
+            "note": SIGN_NOTE,
+        }
+    return out
+
+
+def with_pelvis_tilt(analysis: Analysis, img: PelvisImage | None, *, markers: str) -> Analysis:
+    """``analysis`` with the side-view pelvic tilt entries (see the module doc)."""
+    if analysis.view.view.value != "side" or markers == "off":
+        return analysis
+    kin = analysis.kinematics
+    usable = img is not None and img.view == "side" and img.n_frames == kin.t_s.size
+    if not usable and not markers.startswith("pelvis"):
+        return analysis
+    tilt = (
+        tilt_series_deg(img.dots_px, forward_sign=kin.forward_sign) if usable and img else np.full(0, np.nan)
+    )
+    summary = (
+        tilt_summary(kin.t_s, tilt, strides_of(analysis)) if usable else {"reason": "no sticker pass ran"}
+    )
+    if summary.get("mean_deg") is None and not markers.startswith("pelvis"):
+        log.info("pelvic tilt not reported: %s", summary.get("reason"))
+        return analysis
+    entries = _entries(summary, str(summary.get("reason")))
+    notes = check_summary(entries, analysis.events, setting=analysis.view.setting.value)
+    warnings = list(analysis.warnings) + notes
+    if summary.get("mean_deg") is None:
+        warnings.append(f"{MISSING} ({summary.get('reason')})")
+    log.info(
+        "pelvic tilt from stickers: %s", {k: summary.get(k) for k in ("mean_deg", "range_deg", "n_covered")}
+    )
+    return replace(analysis, metrics={**analysis.metrics, **entries}, warnings=tuple(warnings))
