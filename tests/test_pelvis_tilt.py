@@ -7,8 +7,17 @@ import math
 
 import numpy as np
 
-from formcam.analysis.pelvis_tilt import fit_stride, stride_covered, tilt_series_deg, tilt_summary
+from formcam.analysis import Analysis, analyze_series
+from formcam.analysis.pelvis_tilt import (
+    fit_stride,
+    stride_covered,
+    tilt_series_deg,
+    tilt_summary,
+    with_pelvis_tilt,
+)
 from formcam.pose.side_markers import SideDot, SideTracker, find_ring_dots, tilt_deg
+from formcam.series import PelvisImage
+from tests.synthetic import make_runner, mirror
 
 WALL = (205, 208, 215)
 SHORTS = (30, 40, 92)
@@ -113,3 +122,52 @@ def test_stride_fit_recovers_mean_and_range_with_half_the_stride_hidden() -> Non
     assert got is not None
     assert abs(got[0] - 15.0) < 1e-6 and abs(got[1] - 6.0) < 0.01
     assert not stride_covered(np.linspace(0.0, 0.6, 20))  # a third of the step never seen: no value
+
+
+def _side_analysis(direction_sign: int = 1) -> Analysis:
+    series, _ = make_runner(fps=60, duration_s=8)
+    return analyze_series(series if direction_sign > 0 else mirror(series), height_cm=175)
+
+
+def _image(analysis: Analysis, tilt_deg_t: np.ndarray, *, markers: str = "pelvis") -> PelvisImage:
+    """Stickers 35 px apart at the given tilt, the front one on the runner's facing side."""
+    k = analysis.kinematics
+    n, f = k.t_s.size, k.forward_sign
+    back = np.column_stack([np.full(n, 300.0), np.full(n, 200.0)])
+    rad = np.radians(tilt_deg_t)
+    front = back + 35.0 * np.column_stack([f * np.cos(rad), np.sin(rad)])
+    dots = np.stack([back, front], axis=1) if f > 0 else np.stack([front, back], axis=1)
+    return PelvisImage(
+        dots_px=dots,
+        flow_rot_deg=np.full(n, np.nan),
+        flow_points=np.zeros(n, np.int64),
+        markers=markers,
+        view="side",
+    )
+
+
+def test_no_stickers_withholds_tilt_with_a_warning_in_pelvis_mode_and_says_nothing_in_auto() -> None:
+    a = _side_analysis()
+    auto = with_pelvis_tilt(a, None, markers="auto")
+    assert "pelvic_tilt_deg" not in auto.metrics
+    asked = with_pelvis_tilt(a, None, markers="pelvis")
+    for name in ("pelvic_tilt_deg", "pelvic_tilt_range_deg"):
+        assert asked.metrics[name]["available"] is False and asked.metrics[name]["value"] is None
+        assert asked.metrics[name]["reason"]
+    assert any("ASIS and PSIS stickers" in w for w in asked.warnings)
+    hidden = _image(a, np.full(a.kinematics.t_s.size, np.nan))  # a pass that found nothing
+    assert with_pelvis_tilt(a, hidden, markers="auto").metrics.get("pelvic_tilt_deg") is None
+
+
+def test_tilt_and_range_from_stickers_facing_either_way() -> None:
+    for sign in (1, -1):
+        a = _side_analysis(sign)
+        t = a.kinematics.t_s
+        step = a.events.stride_period_s / 2
+        tilt = 15.0 + 3.0 * np.cos(2 * np.pi * t / step)
+        tilt[(t % a.events.stride_period_s) > 0.7 * a.events.stride_period_s] = np.nan  # arm hides a part
+        got = with_pelvis_tilt(a, _image(a, tilt), markers="auto").metrics
+        assert a.kinematics.forward_sign == sign
+        assert abs(got["pelvic_tilt_deg"]["value"] - 15.0) < 0.2
+        assert abs(got["pelvic_tilt_range_deg"]["value"] - 6.0) < 0.3
+        assert got["pelvic_tilt_deg"]["source"] == "markers"
