@@ -75,6 +75,10 @@ arm) or merged with something: its centre would be off, so it is not taken."""
 
 
 RING_SAMPLES = 16
+MAX_CANDIDATES = 24
+"""Contrast peaks measured further per crop (centre, size, shape), those with the most evidence
+(contrast times the squared radius at which it peaks): two stickers and what could be taken for
+them, in a crop around the hips."""
 CORE_PX = 1.2
 """The dot's colour is the mean of its core (pixels within 1.2 px of the centre), not of its whole
 disc: a small sticker's blurred rim, mixed with whatever lies behind, would pull a whole-disc
@@ -97,31 +101,32 @@ def _ring_offsets(radius_px: float) -> NDArray[np.int64]:
     return np.rint(np.column_stack([np.cos(a), np.sin(a)]) * radius_px).astype(np.int64)
 
 
-def _shift(img: FloatArray, dx: int, dy: int) -> FloatArray:
-    """``img`` moved so that pixel (x, y) holds the value at (x + dx, y + dy), edges repeated."""
-    h, w = img.shape[:2]
-    ys, xs = np.clip(np.arange(h) + dy, 0, h - 1), np.clip(np.arange(w) + dx, 0, w - 1)
-    return img[ys][:, xs]
-
-
 def ring_contrast(img: FloatArray, radius_px: float) -> FloatArray:
     """``(H, W)`` contrast of a disc of ``radius_px`` centred on each pixel against the least
     different of :data:`RING_SAMPLES` pixels on a ring 1.5 px outside it, bar :data:`RING_SPARE`
     (RGB distance); 0 where the disc is not of one colour (:data:`MAX_SPREAD`)."""
+    h, w = img.shape[:2]
+    src = img.astype(np.float32)
     r_in = min(max(radius_px - 0.5, 0.7), CORE_PX)
     k = 2 * math.ceil(r_in) + 1
     yy, xx = np.mgrid[:k, :k] - k // 2
     disc = (np.hypot(xx, yy) <= r_in + 1e-9).astype(np.float32)
-    mean = cv2.filter2D(img.astype(np.float32), -1, disc / disc.sum(), borderType=cv2.BORDER_REPLICATE)
-    sq = cv2.filter2D((img * img).astype(np.float32), -1, disc / disc.sum(), borderType=cv2.BORDER_REPLICATE)
+    disc /= disc.sum()
+    mean = cv2.filter2D(src, -1, disc, borderType=cv2.BORDER_REPLICATE)
+    sq = cv2.filter2D(src * src, -1, disc, borderType=cv2.BORDER_REPLICATE)
     spread = np.sqrt(np.clip(np.sum(sq - mean * mean, axis=2), 0.0, None))  # RGB spread inside the disc
-    dist = np.stack(
-        [
-            np.linalg.norm(mean - _shift(img, int(dx), int(dy)), axis=2)
-            for dx, dy in _ring_offsets(radius_px + 1.5)
-        ]
-    )
-    contrast = np.partition(dist, RING_SPARE, axis=0)[RING_SPARE]
+    offsets = _ring_offsets(radius_px + 1.5)
+    m = int(np.abs(offsets).max())
+    padded = cv2.copyMakeBorder(src, m, m, m, m, cv2.BORDER_REPLICATE)
+    lows = [np.full((h, w), np.inf, np.float32) for _ in range(RING_SPARE + 1)]  # smallest squared distances
+    for dx, dy in offsets:
+        d = mean - padded[m + dy : m + dy + h, m + dx : m + dx + w]
+        d2 = np.einsum("ijk,ijk->ij", d, d)
+        for low in lows:  # insert d2 into the sorted lows, pixel by pixel
+            low_new = np.minimum(low, d2)
+            d2 = np.maximum(low, d2)
+            low[...] = low_new
+    contrast = np.sqrt(lows[RING_SPARE])
     return np.asarray(np.where(spread <= MAX_SPREAD * contrast, contrast, 0.0), dtype=np.float64)
 
 
@@ -183,7 +188,9 @@ def find_ring_dots(
     best, which = stack.max(axis=0).astype(np.float32), stack.argmax(axis=0)
     peaks = (best > min_contrast) & (best >= cv2.dilate(best, np.ones((3, 3), np.uint8)))
     dots: list[SideDot] = []
-    for py, px in zip(*np.nonzero(peaks), strict=True):
+    ys, xs = np.nonzero(peaks)
+    rank = np.argsort(-best[ys, xs] * radii[which[ys, xs]] ** 2)[:MAX_CANDIDATES]  # most evidence first
+    for py, px in zip(ys[rank], xs[rank], strict=True):
         r = float(radii[which[py, px]])
         cx, cy, area, elong = float(px), float(py), 0.0, np.inf
         for _ in range(2):
