@@ -129,12 +129,17 @@ def _side_analysis(direction_sign: int = 1) -> Analysis:
     return analyze_series(series if direction_sign > 0 else mirror(series), height_cm=175)
 
 
-def _image(analysis: Analysis, tilt_deg_t: np.ndarray, *, markers: str = "pelvis") -> PelvisImage:
-    """Stickers 35 px apart at the given tilt, the front one on the runner's facing side."""
-    k = analysis.kinematics
+def _image(
+    analysis: Analysis, tilt_deg_t: np.ndarray, *, markers: str = "pelvis", static: bool = False
+) -> PelvisImage:
+    """Stickers 35 px apart at the given tilt, 20 px above the hips' keypoint (or, ``static``, at a
+    fixed place), the front one on the runner's facing side."""
+    k, s = analysis.kinematics, analysis.series
     n, f = k.t_s.size, k.forward_sign
-    back = np.column_stack([np.full(n, 300.0), np.full(n, 200.0)])
+    hip = 0.5 * (s.xy[:, s.index("left_hip")] + s.xy[:, s.index("right_hip")])
+    base = np.tile(hip.mean(axis=0), (n, 1)) if static else hip
     rad = np.radians(tilt_deg_t)
+    back = base + np.array([-f * 20.0, -20.0])
     front = back + 35.0 * np.column_stack([f * np.cos(rad), np.sin(rad)])
     dots = np.stack([back, front], axis=1) if f > 0 else np.stack([front, back], axis=1)
     return PelvisImage(
@@ -171,3 +176,15 @@ def test_tilt_and_range_from_stickers_facing_either_way() -> None:
         assert abs(got["pelvic_tilt_deg"]["value"] - 15.0) < 0.2
         assert abs(got["pelvic_tilt_range_deg"]["value"] - 6.0) < 0.3
         assert got["pelvic_tilt_deg"]["source"] == "markers"
+
+
+def test_a_static_pair_that_does_not_move_with_the_hips_is_no_sticker_pair() -> None:
+    a = _side_analysis()
+    fixed = _image(a, np.full(a.kinematics.t_s.size, 12.0), static=True)  # e.g. two spots on a handrail
+    got = with_pelvis_tilt(a, fixed, markers="pelvis").metrics
+    assert (
+        got["pelvic_tilt_deg"]["value"] is None
+        and "do not move with the hips" in got["pelvic_tilt_deg"]["reason"]
+    )
+    moving = with_pelvis_tilt(a, _image(a, np.full(a.kinematics.t_s.size, 12.0)), markers="pelvis").metrics
+    assert abs(moving["pelvic_tilt_deg"]["value"] - 12.0) < 0.1

@@ -43,6 +43,16 @@ MIN_STRIDES = 4
 MAX_PHASE_GAP = 0.25
 """Largest gap, as a fraction of a step, in the step phases seen within a stride."""
 HARMONICS = 2
+MAX_STRIDE_SPREAD_DEG = 4.0
+"""Largest interquartile range of the strides' fitted mean tilt: a runner's pelvis repeats its tilt
+from stride to stride within a degree or two (Schache 2002); two specks taken for stickers do not."""
+MAX_FOLLOW_RATIO = 0.5
+"""The stickers ride on the pelvis: their midpoint's motion relative to the hips' keypoint (RMS
+about its mean) must stay under half the hips' own motion (the bounce, and the travel
+overground). A static pair (a treadmill's handrail) moves by exactly the hips' motion."""
+MAX_SPACING_SPREAD = 0.1
+"""Largest interquartile range of the stickers' spacing, as a share of its median: they ride on one
+bone (the pelvis's turn about the vertical changes it by under 2 %)."""
 
 
 def tilt_series_deg(dots_px: Arr, *, forward_sign: int) -> Arr:
@@ -106,8 +116,26 @@ def tilt_summary(
         )
         return out
     arr = np.array(fits)
+    q75, q25 = np.percentile(arr[:, 0], [75, 25])
+    if q75 - q25 > MAX_STRIDE_SPREAD_DEG:
+        out["reason"] = (
+            f"the sticker line's mean angle varies by {q75 - q25:.1f} deg from stride to stride (IQR; "
+            f"a pelvis keeps it within about {MAX_STRIDE_SPREAD_DEG:g} deg): not two stickers followed"
+        )
+        return out
     out.update(mean_deg=float(np.median(arr[:, 0])), range_deg=float(np.median(arr[:, 1])))
     return out
+
+
+def spacing_spread(dots_px: Arr) -> float | None:
+    """Interquartile range over median of the two stickers' spacing in frames with both (None
+    with fewer than 10 such frames): two stickers on one bone keep it within a few %."""
+    sep = np.hypot(*(dots_px[:, 1] - dots_px[:, 0]).T)
+    sep = sep[np.isfinite(sep)]
+    if sep.size < 10:
+        return None
+    q75, q50, q25 = np.percentile(sep, [75, 50, 25])
+    return float((q75 - q25) / q50)
 
 
 TILT_METRICS = ("pelvic_tilt_deg", "pelvic_tilt_range_deg")
@@ -158,25 +186,61 @@ def _entries(summary: dict[str, Any], reason: str | None) -> dict[str, dict[str,
     return out
 
 
+def follow_ratio(dots_px: Arr, hip_px: Arr) -> float | None:
+    """RMS motion of the stickers' midpoint relative to ``hip_px`` ``(T, 2)`` over the hips' own RMS
+    motion, in frames with both stickers (None when fewer than 10, or the hips moved under 2 px)."""
+    mid = 0.5 * (dots_px[:, 0] + dots_px[:, 1])
+    ok = np.isfinite(mid).all(axis=1) & np.isfinite(hip_px).all(axis=1)
+    if ok.sum() < 10:
+        return None
+    own = float(np.sqrt(np.sum(np.var(hip_px[ok], axis=0))))
+    rel = float(np.sqrt(np.sum(np.var(mid[ok] - hip_px[ok], axis=0))))
+    return rel / own if own >= 2.0 else None
+
+
+def clip_tilt(analysis: Analysis, img: PelvisImage) -> dict[str, Any]:
+    """:func:`tilt_summary` of the sticker pass ``img``, withheld (``reason``) when the two dots do
+    not move with the hips (:data:`MAX_FOLLOW_RATIO`) or their spacing is not constant
+    (:data:`MAX_SPACING_SPREAD`)."""
+    kin = analysis.kinematics
+    tilt = tilt_series_deg(img.dots_px, forward_sign=kin.forward_sign)
+    summary: dict[str, Any] = dict(tilt_summary(kin.t_s, tilt, strides_of(analysis)))
+    series = analysis.series
+    hip = 0.5 * (series.xy[:, series.index("left_hip")] + series.xy[:, series.index("right_hip")])
+    follow = follow_ratio(img.dots_px, np.asarray(hip, dtype=np.float64))
+    if summary["mean_deg"] is not None and follow is not None and follow > MAX_FOLLOW_RATIO:
+        summary.update(
+            mean_deg=None,
+            range_deg=None,
+            reason=f"the two dots do not move with the hips (relative motion {follow:.2f} of the "
+            "hips' own): not stickers on the pelvis",
+        )
+    spread = spacing_spread(img.dots_px)
+    if summary["mean_deg"] is not None and spread is not None and spread > MAX_SPACING_SPREAD:
+        summary.update(
+            mean_deg=None,
+            range_deg=None,
+            reason=f"the two dots' spacing varies by {100 * spread:.0f} % (interquartile range): "
+            "not two stickers on the pelvis",
+        )
+    return summary
+
+
 def with_pelvis_tilt(analysis: Analysis, img: PelvisImage | None, *, markers: str) -> Analysis:
     """``analysis`` with the side-view pelvic tilt entries (see the module doc)."""
     if analysis.view.view.value != "side" or markers == "off":
         return analysis
-    kin = analysis.kinematics
-    usable = img is not None and img.view == "side" and img.n_frames == kin.t_s.size
-    if not usable and not markers.startswith("pelvis"):
-        return analysis
-    tilt = (
-        tilt_series_deg(img.dots_px, forward_sign=kin.forward_sign) if usable and img else np.full(0, np.nan)
-    )
-    summary = (
-        tilt_summary(kin.t_s, tilt, strides_of(analysis)) if usable else {"reason": "no sticker pass ran"}
-    )
+    usable = img is not None and img.view == "side" and img.n_frames == analysis.kinematics.t_s.size
+    summary = clip_tilt(analysis, img) if usable and img is not None else {"reason": "no sticker pass ran"}
     if summary.get("mean_deg") is None and not markers.startswith("pelvis"):
         log.info("pelvic tilt not reported: %s", summary.get("reason"))
         return analysis
     entries = _entries(summary, str(summary.get("reason")))
     notes = check_summary(entries, analysis.events, setting=analysis.view.setting.value)
+    if any(not e["available"] for e in entries.values()):
+        for e in entries.values():  # one fit gives both: one implausible withholds the other
+            if e["available"]:
+                e.update(available=False, value=None, reason="withheld with the other pelvic tilt value")
     warnings = list(analysis.warnings) + notes
     if summary.get("mean_deg") is None:
         warnings.append(f"{MISSING} ({summary.get('reason')})")

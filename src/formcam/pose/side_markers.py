@@ -44,9 +44,10 @@ class SideDot(Dot):
 
     colour: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
-    def moved(self, dx: float, dy: float) -> SideDot:
-        """The same dot shifted by (dx, dy) pixels (crop to frame coordinates)."""
-        return replace(self, x=self.x + dx, y=self.y + dy)
+    def scaled(self, k: float, dx: float, dy: float) -> SideDot:
+        """The same dot with its centre and size scaled by ``k``, then shifted by (dx, dy) pixels
+        (a shrunk crop to frame coordinates)."""
+        return replace(self, x=k * self.x + dx, y=k * self.y + dy, diameter_px=k * self.diameter_px)
 
     def colour_distance(self, other: SideDot) -> float:
         """RGB distance between the two dots' colours."""
