@@ -76,7 +76,7 @@ arm) or merged with something: its centre would be off, so it is not taken."""
 
 
 RING_SAMPLES = 16
-MAX_CANDIDATES = 24
+MAX_CANDIDATES = 16
 """Contrast peaks measured further per crop (centre, size, shape), those with the most evidence
 (contrast times the squared radius at which it peaks): two stickers and what could be taken for
 them, in a crop around the hips."""
@@ -119,15 +119,10 @@ def ring_contrast(img: FloatArray, radius_px: float) -> FloatArray:
     offsets = _ring_offsets(radius_px + 1.5)
     m = int(np.abs(offsets).max())
     padded = cv2.copyMakeBorder(src, m, m, m, m, cv2.BORDER_REPLICATE)
-    lows = [np.full((h, w), np.inf, np.float32) for _ in range(RING_SPARE + 1)]  # smallest squared distances
-    for dx, dy in offsets:
-        d = mean - padded[m + dy : m + dy + h, m + dx : m + dx + w]
-        d2 = np.einsum("ijk,ijk->ij", d, d)
-        for low in lows:  # insert d2 into the sorted lows, pixel by pixel
-            low_new = np.minimum(low, d2)
-            d2 = np.maximum(low, d2)
-            low[...] = low_new
-    contrast = np.sqrt(lows[RING_SPARE])
+    ring = np.stack([padded[m + dy : m + dy + h, m + dx : m + dx + w] for dx, dy in offsets])
+    d = ring - mean[None]
+    d2 = np.einsum("sijk,sijk->sij", d, d)
+    contrast = np.sqrt(np.partition(d2, RING_SPARE, axis=0)[RING_SPARE])
     return np.asarray(np.where(spread <= MAX_SPREAD * contrast, contrast, 0.0), dtype=np.float64)
 
 
@@ -193,8 +188,8 @@ def find_ring_dots(
     rank = np.argsort(-best[ys, xs] * radii[which[ys, xs]] ** 2)[:MAX_CANDIDATES]  # most evidence first
     for py, px in zip(ys[rank], xs[rank], strict=True):
         r = float(radii[which[py, px]])
-        cx, cy, area, elong = float(px), float(py), 0.0, np.inf
-        for _ in range(2):
+        cx, cy, area, elong = _centre(img, float(px), float(py), r)
+        if math.hypot(cx - px, cy - py) > 0.5:  # re-centre the ring on the dot once
             cx, cy, area, elong = _centre(img, cx, cy, r)
         d_eq = 2.0 * math.sqrt(area / math.pi)
         round_ = elong <= MAX_ELONGATION and math.hypot(cx - px, cy - py) <= r
