@@ -15,7 +15,8 @@ from formcam.analysis.pelvis_tilt import (
     tilt_summary,
     with_pelvis_tilt,
 )
-from formcam.pose.side_markers import SideDot, SideTracker, find_ring_dots, tilt_deg
+from formcam.pose.side_markers import SideDot, find_ring_dots
+from formcam.pose.side_tracker import SideTracker, tilt_deg
 from formcam.series import PelvisImage
 from tests.synthetic import make_runner, mirror
 

@@ -19,7 +19,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from formcam.pose.side_markers import SideTracker, find_ring_dots
+from formcam.pose.side_markers import find_ring_dots
+from formcam.pose.side_tracker import SideTracker
 from formcam.series import PelvisImage, PoseSeries
 from formcam.video import Frame, FrameReader
 
