@@ -36,6 +36,8 @@ def _report(truth: dict[str, Any], *, offset: float, event_shift_s: float) -> di
     pelvic drop from the source its case expects (PSIS markers with stickers, else markerless)."""
     metrics = {name: {"available": True, "value": value + offset} for name, value in truth["metrics"].items()}
     metrics["pelvic_drop_deg"]["source"] = "markers" if "psis" in truth.get("stickers", []) else "image"
+    for name in ("pelvic_tilt_deg", "pelvic_tilt_range_deg"):  # side-view ASIS/PSIS stickers
+        metrics[name]["source"] = "markers"
     steps = [{"side": side, "contact_s": ic + event_shift_s, "toe_off_s": to + event_shift_s}
              for side, ev in truth["events"].items() for ic, to in zip(ev["ic_s"], ev["to_s"], strict=False)]
     return {"quality": {"runner_frames_fraction": 1.0 + offset / 100.0}, "metrics": metrics, "steps": steps}
@@ -49,7 +51,10 @@ def test_a_value_far_outside_every_tolerance_fails_every_row(case: Case, sign: f
     side = case.view.startswith("side")
     rear_n = len(REAR_METRICS) - (case.fps < 45)  # rear contact time is withheld below 45 fps
     pelvic = 1 if case.stickers or case.clothing != "plain" else 0  # issue 19's own pelvic-drop row
-    assert len(rows) == 1 + len(EVENTS) + (len(SIDE_METRICS) if side else rear_n) + pelvic
+    if "asis_psis" in case.stickers:  # the tilt cases: runner found, mean tilt and its range
+        assert [r.quantity for r in rows] == ["runner_frames_%", "pelvic_tilt_deg", "pelvic_tilt_range_deg"]
+    else:
+        assert len(rows) == 1 + len(EVENTS) + (len(SIDE_METRICS) if side else rear_n) + pelvic
     assert all(r.judged for r in rows)
     assert [r.quantity for r in rows if r.ok] == []
     assert all(r.mark == "✗" for r in rows)
@@ -82,7 +87,8 @@ def test_a_missing_measurement_fails_and_a_row_without_truth_or_tolerance_is_not
 
 def test_every_printed_quantity_has_a_tolerance_with_a_source() -> None:
     printed = {"runner_frames_%", *SIDE_METRICS, *REAR_METRICS, *(f"{e}_frames" for e in EVENTS),
-               "pelvic_drop_markers_deg", "pelvic_drop_markerless_deg"}
+               "pelvic_drop_markers_deg", "pelvic_drop_markerless_deg", "pelvic_tilt_deg",
+               "pelvic_tilt_range_deg"}
     assert printed <= TOLERANCES.keys()
     assert all(tol.source and tol.limit(fps=60.0, leg_m=0.86) > 0 for tol in TOLERANCES.values())
 
@@ -98,6 +104,17 @@ def test_event_tolerances_follow_the_case_frame_rate(fps: float) -> None:
 def test_strike_cases_are_midfoot_and_forefoot() -> None:
     patterns = {c.name: c.params().strike_pattern for c in DEFAULT_CASES if c.view.startswith("side")}
     assert {"rearfoot", "midfoot", "forefoot"} <= set(patterns.values())
+
+
+def test_tilt_without_stickers_fails_its_rows() -> None:
+    """A tilt case whose report has no sticker value (none found, or another source) fails both rows."""
+    case = next(c for c in DEFAULT_CASES if c.name == "tilt-10")
+    truth = _truth(case)
+    report = _report(truth, offset=0.0, event_shift_s=0.0)
+    report["metrics"]["pelvic_tilt_deg"] = {"available": False, "value": None, "source": "markers"}
+    report["metrics"]["pelvic_tilt_range_deg"]["source"] = "keypoints"
+    rows = {r.quantity: r for r in compare(case, truth, report)}
+    assert not rows["pelvic_tilt_deg"].ok and not rows["pelvic_tilt_range_deg"].ok
 
 
 def test_a_pelvic_value_from_the_wrong_source_fails_its_row() -> None:

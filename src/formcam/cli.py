@@ -22,9 +22,11 @@ log = logging.getLogger("formcam")
 EXIT_USER_ERROR = 2
 _CAPTURE_FPS_HELP = ("the frame rate a slow-motion clip was filmed at (e.g. 240 for a phone's slow motion "
                      "saved at 30 fps): cadence and contact time are then measured on the true time base")
-_MARKERS_HELP = ("rear/front views: PSIS stickers for pelvic drop and sway. auto (default): used when "
-                 "found, else markerless; off: markerless only; pelvis: stickers expected (warns when "
-                 "missing); pelvis,heels: also heel stickers (not used yet)")
+_MARKERS_HELP = ("rear/front views: PSIS stickers for pelvic drop and sway; side view: ASIS and PSIS "
+                 "stickers for pelvic tilt. auto (default): rear/front stickers used when found (else "
+                 "markerless pelvic drop); side view: no sticker search; off: no sticker search; "
+                 "pelvis: stickers expected in any view (warns when missing); pelvis,heels: also heel "
+                 "stickers (not used yet)")
 _MAX_FPS_HELP = ("run the pose model on at most HZ frames per second: on a faster clip, every k-th frame "
                  "(k = ceil(fps / HZ); the others are still decoded). Default: every frame. Contact "
                  "time needs >= 60 fps")

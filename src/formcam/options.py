@@ -105,9 +105,10 @@ class AnalyzeOptions:
     at (a 240 fps capture saved at 30 fps): the analysis then runs on the true time base
     (:mod:`formcam.analysis.timebase`), and slowed-footage detection is off.
 
-    ``markers`` (rear / front views): ``auto`` (PSIS stickers when found, else markerless),
-    ``off`` (markerless), ``pelvis`` (stickers expected: a warning when missing) or
-    ``pelvis,heels`` (:mod:`formcam.pose.pelvis_pass`).
+    ``markers``: ``auto`` (PSIS stickers when found in rear / front views, else markerless; a
+    side view is not searched), ``off`` (no sticker search), ``pelvis`` (stickers expected, ASIS
+    and PSIS in a side view for pelvic tilt: a warning when missing) or ``pelvis,heels``
+    (:mod:`formcam.pose.pelvis_pass`, :mod:`formcam.pose.side_pass`).
     """
 
     backend: str = DEFAULT_BACKEND

@@ -35,6 +35,7 @@ from formcam.pose import (
     pelvis_pass,
     quality_of,
     runner_series,
+    side_pass,
     to_frame_coords,
     zoomed_frames,
 )
@@ -265,7 +266,7 @@ def analyse(series: PoseSeries, meta: dict[str, Any], options: AnalyzeOptions,
     ``foot_motion``: the feet' image motion from the pose pass (contact timing, side view).
     Pure: the same series, meta, options and foot motion give the same report.
     """
-    from formcam.analysis import analyze_series, with_pelvis_image
+    from formcam.analysis import analyze_series, with_pelvis_image, with_pelvis_tilt
     from formcam.report import add_cues, build_report, disclaimer
 
     quality: dict[str, Any] = {**quality_of(series), **sampling_of(series, meta),
@@ -277,7 +278,9 @@ def analyse(series: PoseSeries, meta: dict[str, Any], options: AnalyzeOptions,
         result = analyze_series(series, view=options.view, setting=options.setting,
                                 direction=options.direction, height_cm=options.height_cm,
                                 time_scale=options.time_scale(stated_fps), foot_motion=foot_motion)
-        result = with_pelvis_image(result, PelvisImage.from_meta(meta.get("pelvis_image")))
+        image = PelvisImage.from_meta(meta.get("pelvis_image"))
+        result = with_pelvis_image(result, image if image is None or image.view == "rear" else None)
+        result = with_pelvis_tilt(result, image, markers=options.markers)
         fields = result.to_report_fields()
         extra = fields.pop("quality")
         quality["warnings"] += extra.pop("warnings")
@@ -373,12 +376,16 @@ def analyze_video(path: str | Path, out_dir: str | Path, options: AnalyzeOptions
     series, meta, motion = estimate_pose_and_motion(path, options, progress=progress, sha256=sha256)
     if preload is not None:
         preload.join()  # before this thread imports any of them itself
-    from formcam.analysis import wants_pelvis_pass
+    from formcam.analysis import wants_pelvis_pass, wants_tilt_pass
 
     if wants_pelvis_pass(series, view=options.view):
         # a second decode of the same frames, keeping a few numbers per frame (formcam.pose.pelvis_pass)
         step = int(meta["sampling"]["frame_step"])
         meta["pelvis_image"] = pelvis_pass(path, series, step=step, markers=options.markers).to_meta()
+    elif wants_tilt_pass(series, view=options.view, markers=options.markers):
+        # side view: the ASIS / PSIS stickers, in crops around the hips (formcam.pose.side_pass)
+        step = int(meta["sampling"]["frame_step"])
+        meta["pelvis_image"] = side_pass(path, series, step=step, markers=options.markers).to_meta()
     out.mkdir(parents=True, exist_ok=True)
     files = {"keypoints": save_keypoints(out / "keypoints.npz", series, meta=meta, foot_motion=motion)}
     return _finish(out, series, meta, options, files, video_path=Path(path), progress=progress,

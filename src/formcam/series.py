@@ -270,12 +270,15 @@ class PelvisImage:
             previous frame (deg, + counter-clockwise on screen); NaN where not measured.
         flow_points: ``(T,)`` number of tracked points behind each rotation (0 = none).
         markers: the marker setting the pass ran with (``off``, ``auto``, ``pelvis``, ...).
+        view: ``rear`` (the PSIS pair; rear and front views) or ``side`` (the near side's ASIS
+            and PSIS stickers, image-left and image-right; flow unused).
     """
 
     dots_px: NDArray[np.float64]
     flow_rot_deg: NDArray[np.float64]
     flow_points: NDArray[np.int64]
     markers: str = "auto"
+    view: str = "rear"
 
     @property
     def n_frames(self) -> int:
@@ -286,7 +289,7 @@ class PelvisImage:
         def col(a: NDArray[np.float64], nd: int) -> list[float | None]:
             return [None if not np.isfinite(v) else round(float(v), nd) for v in a]
         dots = [col(self.dots_px[:, k, c], 2) for k in (0, 1) for c in (0, 1)]
-        return {"markers": self.markers, "dots_px": dots,
+        return {"markers": self.markers, "view": self.view, "dots_px": dots,
                 "flow_rot_deg": col(self.flow_rot_deg, 4), "flow_points": [int(v) for v in self.flow_points]}
 
     @classmethod
@@ -300,7 +303,7 @@ class PelvisImage:
         dots = np.stack([np.stack(cols[0:2], axis=-1), np.stack(cols[2:4], axis=-1)], axis=1)
         return cls(dots_px=dots, flow_rot_deg=arr(rec["flow_rot_deg"]),
                    flow_points=np.asarray(rec["flow_points"], dtype=np.int64),
-                   markers=str(rec.get("markers", "auto")))
+                   markers=str(rec.get("markers", "auto")), view=str(rec.get("view", "rear")))
 
 
 def load_foot_motion(path: str | Path) -> FootMotion | None:

@@ -68,6 +68,8 @@ TOLERANCES: Mapping[str, Tolerance] = MappingProxyType({
     "pelvic_drop_deg": Tolerance(2.8, f"{_SDD}: contralateral pelvic drop, about 2.8 deg"),
     "pelvic_drop_markers_deg": Tolerance(1.0, "issue 19: 1 deg with PSIS markers"),
     "pelvic_drop_markerless_deg": Tolerance(2.0, "issue 19: 2 deg markerless"),
+    "pelvic_tilt_deg": Tolerance(2.0, "issue 19: 2 deg with side-view ASIS/PSIS stickers"),
+    "pelvic_tilt_range_deg": Tolerance(2.0, "issue 19: 2 deg with side-view ASIS/PSIS stickers"),
     "lateral_trunk_lean_deg": Tolerance(2.0, f"{_SDD}: lateral trunk position 1.3-2.3 deg"),
     "pelvic_sway_cm": Tolerance(1.0, f"{_MOCAP}: 1 cm"),
     "initial_contact_frames": Tolerance(1.0, f"{_MOCAP}: median error one frame at the case's rate"),
@@ -130,6 +132,24 @@ def pelvic_cases() -> tuple[Case, ...]:
 PELVIC_CASES = pelvic_cases()
 
 
+def tilt_cases() -> tuple[Case, ...]:
+    """Side-view sagittal pelvic tilt cases (issue 19): 10 and 20 deg of anterior tilt with a 6 deg
+    range per step, ASIS / PSIS stickers on both sides (``markers=pelvis``), facing right and
+    left, at 60 and 30 fps. They judge the tilt rows only (and that the runner was found): the
+    other side-view metrics are the baseline cases'."""
+    out = []
+    for tilt, view in ((10.0, "side_right"), (20.0, "side_left")):
+        for fps in (60, 30):
+            rate = "" if fps == 60 else "-30fps"
+            out.append(Case(f"tilt-{tilt:g}{rate}", view, fps,
+                            {"pelvic_tilt_deg": tilt, "pelvic_tilt_range_deg": 6.0}, duration_s=6.0,
+                            stickers=("asis_psis",), markers="pelvis"))
+    return tuple(out)
+
+
+TILT_CASES = tilt_cases()
+
+
 DEFAULT_CASES: tuple[Case, ...] = (
     Case("baseline", "side_right", 60),
     Case("baseline-30fps", "side_right", 30),
@@ -144,6 +164,7 @@ DEFAULT_CASES: tuple[Case, ...] = (
     Case("pelvic-drop", "rear", 60, {"pelvic_drop_deg": 9.0}),
     Case("pelvic-drop-30fps", "rear", 30, {"pelvic_drop_deg": 9.0}),
     *PELVIC_CASES,
+    *TILT_CASES,
 )
 QUICK_CASES: tuple[Case, ...] = (Case("quick-side", "side_right", 60, duration_s=4.0),)
 
@@ -215,6 +236,8 @@ def compare(case: Case, truth: dict[str, Any], report: dict[str, Any]) -> list[R
     names: tuple[str, ...] = SIDE_METRICS if case.view.startswith("side") else REAR_METRICS
     if not case.view.startswith("side") and case.fps < 45:  # withheld by design there (flight-coarse)
         names = tuple(n for n in names if n != "contact_time_ms")
+    if "asis_psis" in case.stickers:  # the tilt cases judge the tilt alone (the rest is the baseline's)
+        return rows + _tilt_rows(case, truth, report, leg_m)
     for name in names:
         metric = report.get("metrics", {}).get(name, {})
         measured = metric.get("value") if metric.get("available") else None
@@ -237,19 +260,30 @@ def _pelvic_row(case: Case, truth: dict[str, Any], report: dict[str, Any], leg_m
                 leg_m)
 
 
+def _tilt_rows(case: Case, truth: dict[str, Any], report: dict[str, Any], leg_m: float) -> list[Row]:
+    """The tilt case's rows: mean anterior tilt and its per-stride range from the stickers (no
+    value when the report has none, or from another source)."""
+    rows = []
+    for name in ("pelvic_tilt_deg", "pelvic_tilt_range_deg"):
+        metric = report.get("metrics", {}).get(name, {})
+        ok = metric.get("available") and metric.get("source") == "markers"
+        rows.append(_row(case, name, truth["metrics"].get(name), metric.get("value") if ok else None, leg_m))
+    return rows
+
+
 def add_pelvis_image(npz_path: Path, clip: PhantomClip, *, markers: str) -> None:
     """Run the pelvis pass (:func:`formcam.pose.observe`) over ``clip``'s rendered frames (not
     encoded) with its true keypoints, and store it in the keypoints file's ``meta_json``, as
     ``formcam analyze`` does for a video."""
     import json
 
-    from formcam.pose import observe
+    from formcam.pose import observe, observe_side
     from formcam.series import load_keypoints
     from formcam.video import Frame
 
     series = load_keypoints(npz_path)
     frames = (Frame(i, float(t), clip.frame(i)) for i, t in enumerate(clip.t_s))
-    image = observe(frames, series, markers=markers)
+    image = (observe_side if clip.view.startswith("side") else observe)(frames, series, markers=markers)
     with np.load(npz_path) as data:
         arrays = {k: data[k] for k in data.files}
     meta = json.loads(str(arrays.get("meta_json", "{}")))

@@ -12,6 +12,8 @@ from formcam.analysis.core import MIN_FRAMES, Analysis, analyze_series
 from formcam.analysis.kinematics import Kinematics, compute_kinematics
 from formcam.analysis.metrics import FRONTAL_METRICS, METRICS, SIDE_METRICS
 from formcam.analysis.pelvis_image import wants_pelvis_pass, with_pelvis_image
+from formcam.analysis.pelvis_tilt import TILT_METRICS, wants_tilt_pass, with_pelvis_tilt
 
-__all__ = ["FRONTAL_METRICS", "METRICS", "MIN_FRAMES", "SIDE_METRICS", "Analysis", "Kinematics",
-           "analyze_series", "compute_kinematics", "wants_pelvis_pass", "with_pelvis_image"]
+__all__ = ["FRONTAL_METRICS", "METRICS", "MIN_FRAMES", "SIDE_METRICS", "TILT_METRICS", "Analysis",
+           "Kinematics", "analyze_series", "compute_kinematics", "wants_pelvis_pass", "wants_tilt_pass",
+           "with_pelvis_image", "with_pelvis_tilt"]

@@ -125,10 +125,12 @@ def _sidebar(workspace: Workspace) -> Settings:
                               step=10.0, key="set_capture_fps", placeholder="as the file says",
                               help="for slow-motion video: the rate it was filmed at (e.g. 240), so that "
                                    "cadence and contact time are measured in real time")
-    markers = sb.selectbox("Skin markers (rear/front views)", MARKER_SETTINGS, key="set_markers",
-                           help="PSIS stickers on the lower back give the clinic's pelvic drop and sway: "
-                                "auto uses them when found (else markerless), off never looks, pelvis "
-                                "expects them (warns when missing)")
+    markers = sb.selectbox("Skin markers (stickers)", MARKER_SETTINGS, key="set_markers",
+                           help="PSIS stickers on the lower back give the clinic's pelvic drop and sway "
+                                "(rear/front views); ASIS and PSIS stickers on the near side give pelvic "
+                                "tilt (side view). auto uses rear/front ones when found (a side view is "
+                                "searched only under pelvis), off never looks, pelvis expects them "
+                                "(warns when missing)")
     can_render = "render_video" in supported_options()
     render = sb.checkbox("Render annotated video", value=can_render, disabled=not can_render,
                          key="set_render", help="skeleton and events drawn on the video" if can_render

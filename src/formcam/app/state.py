@@ -53,8 +53,9 @@ class Settings:
         person_rank: 1-based candidate rank chosen by the user; None = automatic.
         max_fps: run the pose model on at most this many frames per second (None = every frame).
         capture_fps: the frame rate a slow-motion clip was filmed at (None = the file's rate).
-        markers: PSIS stickers for pelvic drop in rear/front views (``auto``, ``off``, ``pelvis``,
-            ``pelvis,heels``; :mod:`formcam.pose.pelvis_pass`).
+        markers: PSIS stickers for pelvic drop in rear/front views, ASIS/PSIS stickers for pelvic
+            tilt in side views (``auto``, ``off``, ``pelvis``, ``pelvis,heels``;
+            :mod:`formcam.pose.pelvis_pass`, :mod:`formcam.pose.side_pass`).
     """
 
     view: str = "auto"

@@ -23,10 +23,11 @@ from formcam.pose.footflow import FootMotionObserver
 from formcam.pose.models import DEFAULT_BACKEND, MODEL_SIZES, model_path
 from formcam.pose.pelvis_pass import MARKER_SETTINGS, observe, parse_markers, pelvis_pass
 from formcam.pose.select import PersonChoice
+from formcam.pose.side_pass import observe_side, side_pass
 from formcam.pose.zoom import ZOOM, Crops, crop_track, motion_boxes, to_frame_coords, zoomed_frames
 
 __all__ = ["BACKENDS", "DEFAULT_BACKEND", "MARKER_SETTINGS", "MODEL_SIZES", "ZOOM", "Crops", "Detections",
            "FootMotionObserver", "FrameObserver", "PersonChoice", "PoseBackend", "Selection",
            "check_detect_interval", "create_backend", "crop_track", "detect", "installed_models",
-           "model_path", "motion_boxes", "observe", "parse_markers", "pelvis_pass", "quality_of",
-           "runner_series", "to_frame_coords", "zoomed_frames"]
+           "model_path", "motion_boxes", "observe", "observe_side", "parse_markers", "pelvis_pass",
+           "quality_of", "runner_series", "side_pass", "to_frame_coords", "zoomed_frames"]

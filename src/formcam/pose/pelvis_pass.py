@@ -9,7 +9,8 @@ grey crop, never whole frames, so memory does not grow with the clip.
 
 Marker settings (:data:`MARKER_SETTINGS`): ``off`` (markerless only), ``auto`` (use PSIS
 markers when found), ``pelvis`` (PSIS markers expected: say so when they are missing),
-``pelvis,heels`` (also heel markers: not used yet, the analysis says so).
+``pelvis,heels`` (also heel markers: not used yet, the analysis says so). In a side view the
+same setting drives :mod:`formcam.pose.side_pass` (ASIS / PSIS stickers, pelvic tilt).
 """
 
 from __future__ import annotations

@@ -27,7 +27,9 @@ NAMES: Mapping[str, str] = MappingProxyType({
     "shank_angle_ic_deg": "Shank angle at contact", "knee_flexion_ic_deg": "Knee flexion at contact",
     "hip_extension_deg": "Hip extension", "vertical_oscillation_cm": "Vertical oscillation",
     "foot_strike_angle_deg": "Foot strike angle", "pelvic_drop_deg": "Pelvic drop",
-    "lateral_trunk_lean_deg": "Sideways trunk lean", "pelvic_sway_cm": "Sideways hip sway"})
+    "lateral_trunk_lean_deg": "Sideways trunk lean", "pelvic_sway_cm": "Sideways hip sway",
+    "pelvic_tilt_deg": "Anterior pelvic tilt (+ = front of the pelvis lower)",
+    "pelvic_tilt_range_deg": "Pelvic tilt range per stride"})
 _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2125;max-width:1040px;
 margin:0 auto;padding:1.2em;background:#fafafa}
@@ -103,7 +105,9 @@ def _summary(report: dict[str, Any], rules: RuleSet) -> str:
         sev = status.get(name)
         flag = f'<span class="badge {sev}">{_e(sev)}</span>' if sev else ""
         if m.get("source"):
-            flag += f"<br><span class=small>from {_e(SOURCE_LABELS.get(m['source'], m['source']))}</span>"
+            src = SOURCE_LABELS.get(m["source"], m["source"])
+            src = "ASIS/PSIS stickers" if name.startswith("pelvic_tilt") else src
+            flag += f"<br><span class=small>from {_e(src)}</span>"
         rows.append(f"<tr><td>{_e(NAMES.get(name, name))} {flag}</td><td class=n><b>{_num(m.get('value'), d)}"
                     f"</b></td><td class=n>{_num(m.get('left'), d)}</td><td class=n>{_num(m.get('right'), d)}"
                     f"</td><td>{_e(unit)}</td><td class=n>{_e(m.get('n_steps', 0))}</td>"
