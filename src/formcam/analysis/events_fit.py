@@ -145,12 +145,11 @@ def ic_to(points: dict[str, Arr], low: Arr, a: int, b: int, fps: float, *,
     off = max(1.0, 0.02 * fps)
     ic = _fine(fill_nan(_contact_point(points, a, b, ic0 + off)), ic0, fps, rising=False)
     to = _fine(fill_nan(_contact_point(points, a, b, to0 - off)), to0, fps, rising=True)
-    # a fine fit that fails (e.g. where a skimming heel stops descending centimetres above the
-    # floor) or leaves its window falls back to the coarse estimate; the floor crossing below
-    # then times the contact
-    if ic is None or not icw[0] - 1 <= ic <= icw[1] + 1:
+    if ic is None or to is None:
+        return None
+    if not icw[0] - 1 <= ic <= icw[1] + 1:
         ic = ic0
-    if to is None or not tow[0] - 1 <= to <= tow[1] + 1:
+    if not tow[0] - 1 <= to <= tow[1] + 1:
         to = to0
     if ic >= to:
         return None

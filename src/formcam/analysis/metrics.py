@@ -82,11 +82,15 @@ UNTIMED_METHODS: frozenset[str] = frozenset({"midstance", "flight-coarse"})
 """Contact methods whose IC-to-TO duration is not reported (see _withheld_reason)."""
 ROUGH_IC_METHODS: frozenset[str] = frozenset({"fore-aft"})
 """Contact methods whose initial contact is an estimate (the foot's most-forward point plus a
-fixed 50 ms, where the foot-height fit failed), not a timed touch-down: the values read *at*
-contact (:data:`AT_CONTACT`) are not taken from them. Through contact the knee flexes at
+fixed 50 ms, where the foot-height fit failed), not a timed touch-down: where a clip has at
+least :data:`MIN_TIMED_CONTACTS` timed ones, the values read *at* contact
+(:data:`AT_CONTACT`) are not taken from the estimated ones. Through contact the knee flexes at
 ~250 deg/s (real mocap, 240 fps) and the foot rotates to the floor, so a contact time tens of
 ms off reads those values degrees off (on the phantom's true keypoints at 120 fps, three such
-contacts in nine read knee flexion 28-33 deg for a true 10 deg)."""
+contacts in nine read knee flexion 28-33 deg for a true 10 deg). A clip with fewer timed
+contacts keeps them (the report warns that its contacts were timed roughly)."""
+MIN_TIMED_CONTACTS = 3
+"""Timed contacts a clip needs before its estimated ones stop giving values at contact."""
 AT_CONTACT: tuple[str, ...] = ("overstride_cm", "overstride_ratio", "shank_angle_ic_deg",
                                "knee_flexion_ic_deg", "foot_strike_angle_deg")
 """Per-step values read at the initial contact."""
@@ -273,6 +277,7 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
     """
     steps = []
     roll = roll_deg(kin, events.stride_period_s) if view != "side" else 0.0
+    timed = sum(c.method not in ROUGH_IC_METHODS for c in events.contacts) >= MIN_TIMED_CONTACTS
     rotated = motion is not None and motion.n_frames == kin.t_s.size and uses_rotation(events.contacts)
     fps = 1.0 / float(np.median(np.diff(kin.t_s))) if kin.t_s.size > 1 else 0.0
     for k, c in enumerate(events.contacts):
@@ -283,7 +288,7 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
                                      stride_end_s=end, roll=roll))
         if c.method in UNTIMED_METHODS:  # IC / TO not timed well enough for a duration
             vals["contact_time_ms"] = None
-        if c.method in ROUGH_IC_METHODS:  # no value read at an estimated contact
+        if timed and c.method in ROUGH_IC_METHODS:  # no value read at an estimated contact
             vals.update(dict.fromkeys(AT_CONTACT))
         for name in METRICS:
             if not available_in(name, view)[0]:
