@@ -134,6 +134,9 @@ def test_frontal_only_tracks_a_rear_view_and_gives_a_side_view_the_full_pass() -
     side, _, narrow, side_wide = run({0: [500.0]}, 150, views="frontal", width_px=10.0)
     assert side_wide == list(range(150)) and not narrow.calls and side.full_pass
     assert side.view_ratio == pytest.approx(0.1)
+    passer, _, narrow, _ = run({0: [500.0], 70: [500.0, 900.0], 72: [500.0]}, 150, views="frontal",
+                               width_px=10.0)  # a passer-by does not undo the side view's full pass
+    assert passer.full_pass and not narrow.calls
     nobody, _, _, nobody_wide = run({}, 60, views="frontal")
     assert nobody_wide == list(range(60)) and nobody.view_ratio is None
     with pytest.raises(ConfigError, match="views"):

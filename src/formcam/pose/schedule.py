@@ -224,7 +224,8 @@ class ChooseThenTrack:
                 self._stale = True
                 if self._first_crowded_s is None:
                     self._first_crowded_s = t_s
-                self._full = t_s - self._first_crowded_s >= self.schedule.crowded_s - _TIME_EPS_S
+                crowded = t_s - self._first_crowded_s >= self.schedule.crowded_s - _TIME_EPS_S
+                self._full = self._full or crowded  # never undone (nor the view check's)
             return pose
         if self._stale:
             reset = getattr(self.narrow, "reset", None)
