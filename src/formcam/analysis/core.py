@@ -36,7 +36,7 @@ from formcam.analysis.metrics import step_values
 from formcam.analysis.plausibility import check_summary, withhold
 from formcam.analysis.scale import Scale, estimate_scale
 from formcam.analysis.sides import SIDE_CONFIDENCE_MIN
-from formcam.analysis.summary import summarize, warnings_for
+from formcam.analysis.summary import NEAR_FAR_METRICS, NEAR_FAR_NOTE, summarize, warnings_for
 from formcam.analysis.timebase import TIME_METRICS, TimeBase, retime, time_base
 from formcam.analysis.view import ViewDecision, decide_view
 from formcam.errors import NoRunnerError
@@ -272,6 +272,8 @@ def analyze_series(series: PoseSeries, *, view: str | None = None, setting: str 
     if timing.source == "guess":
         withhold(metrics, TIME_METRICS, "the clip looks slowed down: give the frame rate it was filmed at")
     withheld = check_summary(metrics, events, setting=decision.setting.value, steps=steps)
+    if any(metrics[n].get("side_note") == NEAR_FAR_NOTE for n in NEAR_FAR_METRICS if n in metrics):
+        withheld.append(NEAR_FAR_NOTE)
     warnings = _warnings(series, prep, metrics, steps, events, trunk=trunk, timing=timing,
                          measured_feet=flowed) + withheld
     return Analysis(series=prep.smooth, view=decision, events=events, kinematics=kin, scale=scale,
