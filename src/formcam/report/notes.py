@@ -32,6 +32,9 @@ _RULES: tuple[tuple[str, str, Rewrite | None], ...] = (
                "shown."),
     (r"repaired (\d+) left/right leg swap", "Left and right",
      lambda m: f"The pose model mixed up the legs {m.group(1)} times; formcam put them back."),
+    (r"left/right not compared from one side view", "Left and right",
+     lambda m: "From one side the near leg and the one behind it are seen differently, so left/right "
+               "values of the leg measures are not shown. To compare your legs, film each side."),
     (r"per-side cadences .* withheld", "Left and right",
      lambda m: "One foot's landings could not be timed as reliably as the other's, so left/right values of "
                "cadence and of the measures taken at landing are not shown."),
