@@ -105,6 +105,7 @@ def test_live_tab_streams_phantom_and_records(server: str, artifacts: Path,  # n
             page.get_by_text(re.compile(r"Report of the recording .* ready")).wait_for(timeout=180_000)
             page.screenshot(path=str(artifacts / "live_02_report.png"))
             download = page.get_by_role("button", name=re.compile(r"Report of the recording \(JSON\)"))
+            download.first.wait_for(timeout=30_000)  # rendered just after the "ready" line, not with it
             assert download.count() == 1
             assert page.locator("[data-testid='stException']").count() == 0, "the page shows a traceback"
             name = re.search(r"recording (live-[\d-]+\.mp4) ready", page.inner_text("body"))
