@@ -16,7 +16,7 @@ same setting drives :mod:`formcam.pose.side_pass` (ASIS / PSIS stickers, pelvic 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import cv2
@@ -102,9 +102,9 @@ class PelvisObserver:
                            markers=self.markers)
 
 
-def observe(frames: Iterable[Frame], series: PoseSeries, *, markers: str) -> PelvisImage:
-    """Run :class:`PelvisObserver` over ``frames``, matched to the series' frames by time."""
-    obs = PelvisObserver(series, markers=markers)
+def series_frames(frames: Iterable[Frame], series: PoseSeries) -> Iterator[tuple[int, Frame]]:
+    """``(k, frame)`` for each of ``frames`` that is the series' frame ``k``: matched by time
+    within a quarter of a frame interval, in order (frames between the series' are skipped)."""
     t = series.t_s
     tol = 0.25 / series.fps
     k = 0
@@ -112,10 +112,17 @@ def observe(frames: Iterable[Frame], series: PoseSeries, *, markers: str) -> Pel
         while k < len(t) and t[k] < frame.t_s - tol:
             k += 1
         if k >= len(t):
-            break
+            return
         if abs(t[k] - frame.t_s) <= tol:
-            obs(k, frame.image)
+            yield k, frame
             k += 1
+
+
+def observe(frames: Iterable[Frame], series: PoseSeries, *, markers: str) -> PelvisImage:
+    """Run :class:`PelvisObserver` over ``frames``, matched to the series' frames by time."""
+    obs = PelvisObserver(series, markers=markers)
+    for k, frame in series_frames(frames, series):
+        obs(k, frame.image)
     return obs.result()
 
 

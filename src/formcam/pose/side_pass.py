@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from formcam.pose.pelvis_pass import series_frames
 from formcam.pose.side_markers import find_ring_dots
 from formcam.pose.side_tracker import SideTracker
 from formcam.series import PelvisImage, PoseSeries
@@ -112,15 +113,8 @@ class SideObserver:
 def observe_side(frames: Iterable[Frame], series: PoseSeries, *, markers: str) -> PelvisImage:
     """Run :class:`SideObserver` over ``frames``, matched to the series' frames by time."""
     obs = SideObserver(series, markers=markers)
-    t, tol, k = series.t_s, 0.25 / series.fps, 0
-    for frame in frames:
-        while k < len(t) and t[k] < frame.t_s - tol:
-            k += 1
-        if k >= len(t):
-            break
-        if abs(t[k] - frame.t_s) <= tol:
-            obs(k, frame.image)
-            k += 1
+    for k, frame in series_frames(frames, series):
+        obs(k, frame.image)
     return obs.result()
 
 
