@@ -172,7 +172,7 @@ def _check_fallback(metrics: Metrics, events: Events, rules: Plausibility, notes
         notes.append(f"contact time withheld: {reason}")
 
 
-def side_standard_error(values: list[float]) -> float | None:
+def median_standard_error(values: list[float]) -> float | None:
     """Standard error of the median of ``values`` (1.2533 SD / sqrt(n), sample SD); None
     with fewer than 3 values."""
     if len(values) < 3:
@@ -180,9 +180,9 @@ def side_standard_error(values: list[float]) -> float | None:
     return float(1.2533 * np.std(values, ddof=1) / np.sqrt(len(values)))
 
 
-def _precision_reason(name: str, values: list[float], sdd: float, unit: str) -> str | None:
+def _precision_reason(values: list[float], sdd: float, unit: str) -> str | None:
     """Why the median of a metric's per-step ``values`` is too uncertain to show (None if it is not)."""
-    err = side_standard_error(values)
+    err = median_standard_error(values)
     if err is None or err <= sdd:
         return None
     return (f"the {len(values)} steps scatter so much (from {min(values):.3g} to {max(values):.3g} "
@@ -195,7 +195,7 @@ def _check_precision(metrics: Metrics, steps: list[dict[str, Any]], rules: Plaus
                      notes: list[str]) -> None:
     """Withhold a clip value (in place) whose median over the steps is uncertain by more than the
     metric's smallest detectable difference (``sdd`` in ``ranges.toml``; standard error of the
-    median, :func:`side_standard_error`, over all steps with a value): a re-filmed clip of the
+    median, :func:`median_standard_error`, over all steps with a value): a re-filmed clip of the
     same running could then differ by more than a change that matters, from step sampling alone.
     Real runners repeat these values from step to step within a few units, so a wider scatter is
     the measurement's (e.g. a far leg drawn on the near one at some contacts).
@@ -206,7 +206,7 @@ def _check_precision(metrics: Metrics, steps: list[dict[str, Any]], rules: Plaus
         if r.sdd is None or not entry or not entry.get("available"):
             continue
         values = [float(s[name]) for s in steps if s.get(name) is not None]
-        reason = _precision_reason(name, values, r.sdd, str(entry.get("unit", "")))
+        reason = _precision_reason(values, r.sdd, str(entry.get("unit", "")))
         if reason is None:
             continue
         withhold(metrics, (name, "overstride_cm") if name == "overstride_ratio" else (name,), reason)
@@ -230,7 +230,7 @@ def _check_side_precision(metrics: Metrics, steps: list[dict[str, Any]], rules: 
             continue
         per_side = [[s[name] for s in steps if s.get("side") == sd and s.get(name) is not None]
                     for sd in ("left", "right")]
-        errs = [side_standard_error(v) for v in per_side]
+        errs = [median_standard_error(v) for v in per_side]
         worst = max((e for e in errs if e is not None), default=None)
         if worst is None or worst <= r.sdd:
             continue
