@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from formcam.analysis.cadence import cadence_fit_spm, typical_step_s
+from formcam.analysis.cadence import (
+    MIDSTANCE_SIDE_NOTE,
+    cadence_fit_spm,
+    cadence_of_steps,
+    side_cadence_note,
+    typical_step_s,
+)
 from formcam.analysis.events import Contact, Events
 from formcam.analysis.events_period import UNKNOWN_PERIOD, Periodicity
 
@@ -50,3 +57,33 @@ def test_too_few_contacts() -> None:
     ev = events(0.0)
     short = Events(ev.contacts[:2], (), ev.stride_period_s)
     assert typical_step_s(short) is None and cadence_fit_spm(short) is None
+
+
+def lattice_steps(fps: float, n: int = 24) -> list[dict[str, object]]:
+    """Alternating steps of an even runner at 170 steps/min whose contacts are read at whole
+    frames (mid-stance contacts), each step carrying the cadence of its whole-frame step time."""
+    ic = np.floor(5 + np.arange(n + 1) * fps * 60.0 / 170.0)
+    return [{"side": "left" if k % 2 else "right", "cadence_spm": 60.0 * fps / float(ic[k + 1] - ic[k])}
+            for k in range(n)]
+
+
+def test_per_side_cadence_of_whole_frame_steps_is_not_snapped_to_the_frame_lattice() -> None:
+    steps = lattice_steps(30.0)
+    for side in ("left", "right"):
+        vals = [float(s["cadence_spm"]) for s in steps if s["side"] == side]  # type: ignore[arg-type]
+        assert set(np.round(vals, 1)) <= {163.6, 180.0}  # 11 or 10 frames
+        assert cadence_of_steps(vals) == pytest.approx(170.0, abs=2.5)
+
+
+def test_a_step_far_from_the_others_does_not_move_the_side_cadence() -> None:
+    assert cadence_of_steps([170.0, 171.0, 169.0, 170.0, 85.0]) == pytest.approx(170.0, abs=0.6)
+
+
+def test_side_cadences_withheld_for_midstance_contacts_and_for_scatter() -> None:
+    even = lattice_steps(60.0)
+    assert side_cadence_note(even, {"flow"}) is None
+    assert side_cadence_note(even, {"midstance"}) == MIDSTANCE_SIDE_NOTE
+    rng = np.random.default_rng(3)
+    noisy = [dict(s, cadence_spm=60.0 / (60.0 / 170.0 + rng.normal(0.0, 0.04))) for s in even[:10]]
+    note = side_cadence_note(noisy, {"flow"})
+    assert note is not None and "uncertain by about" in note

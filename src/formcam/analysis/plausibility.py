@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from formcam.analysis.cadence import side_cadence_note
 from formcam.analysis.events import Events
+from formcam.analysis.metrics import FRONTAL_METRICS
 
 Metrics = dict[str, dict[str, Any]]
 FALLBACK_METHODS = frozenset({"fore-aft"})
@@ -88,9 +90,11 @@ def _out_of_range(name: str, entry: dict[str, Any], r: Range, sprint: bool) -> s
     if value is None or low <= value <= high:
         return None
     unit = entry.get("unit", "")
+    where = "from behind" if name in FRONTAL_METRICS else "from the side"
     hint = (r.hint_low if value < low else r.hint_high) or (
         "most likely a measurement problem (a joint lost or misplaced by the pose model, or a camera not "
-        "square to the runner); check the key frames, or film again from the side at 60 fps")
+        f"square to the runner); check the key frames, or film again {where}, square to the runner, "
+        "at 60 fps")
     return f"{value:.1f} {unit} is outside what running shows ({low:g} to {high:g}): {hint}"
 
 
@@ -107,6 +111,7 @@ def check_summary(metrics: Metrics, events: Events, *, setting: str,
     if steps is not None:
         _check_precision(metrics, steps, rules, notes)
         _check_side_precision(metrics, steps, rules, notes)
+        _check_side_cadence_precision(metrics, steps, events, notes)
     _check_fallback(metrics, events, rules, notes)
     few = [n for n, e in metrics.items() if e.get("available") and e.get("n_steps", 0) < rules.min_steps]
     withhold(metrics, tuple(few), f"measured in fewer than {rules.min_steps} steps: film at least 10 "
@@ -160,6 +165,19 @@ def _check_side_cadence(metrics: Metrics, rules: Plausibility, notes: list[str])
         if entry.get("left") is not None or entry.get("right") is not None:
             entry.update(left=None, right=None, side_note=note)
     notes.append(note)
+
+
+def _check_side_cadence_precision(metrics: Metrics, steps: list[dict[str, Any]], events: Events,
+                                  notes: list[str]) -> None:
+    """Withhold the per-side cadences (in place) that cannot show a left/right difference
+    (:func:`formcam.analysis.cadence.side_cadence_note`)."""
+    cad = metrics.get("cadence_spm")
+    if not cad or cad.get("left") is None or cad.get("right") is None:
+        return
+    note = side_cadence_note(steps, {c.method for c in events.contacts})
+    if note:
+        cad.update(left=None, right=None, side_note=note)
+        notes.append(note)
 
 
 def _check_fallback(metrics: Metrics, events: Events, rules: Plausibility, notes: list[str]) -> None:
