@@ -87,3 +87,26 @@ def test_side_cadences_withheld_for_midstance_contacts_and_for_scatter() -> None
     noisy = [dict(s, cadence_spm=60.0 / (60.0 / 170.0 + rng.normal(0.0, 0.04))) for s in even[:10]]
     note = side_cadence_note(noisy, {"flow"})
     assert note is not None and "uncertain by about" in note
+
+
+@pytest.mark.parametrize("method", ["midstance", "flow"])
+def test_midstance_contacts_take_the_spectral_cadence(method: str) -> None:
+    """Mid-stance contacts whose placement shifts by 2 frames half-way (the pose model's crops
+    changed) bias the event cadence; with a confident clip period the spectral value is reported.
+    Timed contacts keep the event cadence."""
+    from dataclasses import replace as dc_replace
+
+    from formcam.analysis.cadence import cadence_check
+
+    ev = events(0.0, trusted=True)
+    shifted = tuple(dc_replace(c, ic_frame=c.ic_frame + (2.0 if k >= 10 else 0.0),
+                               ic_s=(c.ic_frame + (2.0 if k >= 10 else 0.0)) / FPS, method=method)
+                    for k, c in enumerate(ev.contacts))
+    ev = dc_replace(ev, contacts=shifted)
+    fit = cadence_fit_spm(ev)
+    assert fit is not None and fit < 169.5  # the shift stretched the fitted step time
+    got = cadence_check({"value": fit, "available": True, "n_steps": len(shifted)}, ev)
+    if method == "midstance":
+        assert got["method"] == "spectral" and got["value"] == pytest.approx(170.0, abs=0.01)
+    else:
+        assert got["method"] == "events" and "value" not in got

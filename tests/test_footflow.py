@@ -179,3 +179,22 @@ def test_a_contact_timed_by_the_motion_is_no_longer_a_rough_one() -> None:
     assert got.method == FLOW
     hidden = flow_events(rough, clip.series, _measure(make_block_clip(occlude=(6, 19))), leg_px=LEG_PX)
     assert hidden.contacts[0].method == "fore-aft"
+
+
+@pytest.mark.parametrize(("ic", "to"), [(10.3, 17.8), (10.7, 18.2), (11.0, 18.6)])
+def test_30fps_contact_with_early_keypoint_events_is_still_timed(ic: float, to: float) -> None:
+    """At 30 fps a 250 ms stance is 7.5 frames and the pose model's keypoint events come ~2
+    frames early (phantom through the model): the window up to their mid-stance holds too few
+    frames, so the fit takes the stance up to the keypoint toe-off, and finds both events."""
+    from formcam.analysis.events_flow import FlowSettings, _fit_event
+
+    def speed(n: int, swing: float = 2.5, floor: float = 0.1) -> np.ndarray:
+        """Mean contact speed over each interval (i-1, i): ``floor`` in stance, ``swing`` out."""
+        st = np.clip(np.minimum(np.arange(n), to) - np.maximum(np.arange(n) - 1.0, ic), 0.0, 1.0)
+        return np.asarray(floor * st + swing * (1.0 - st), dtype=np.float64)
+
+    sp = speed(30)
+    got_ic = _fit_event(sp, ic - 2.2, to - 1.5, 30.0, FlowSettings(), before=True)
+    got_to = _fit_event(sp, to - 1.5, ic - 2.2, 30.0, FlowSettings(), before=False)
+    assert got_ic is not None and abs(got_ic.frame - ic) <= 0.1
+    assert got_to is not None and abs(got_to.frame - to) <= 0.1

@@ -226,3 +226,23 @@ def test_pelvic_drop_caveat_only_where_pelvic_drop_is_reported() -> None:
     assert rear.metrics["pelvic_drop_deg"]["available"]
     assert PELVIC_DROP_CAVEAT in rear.warnings
     assert PELVIC_DROP_CAVEAT not in side.warnings
+
+
+def test_contact_with_the_legs_drawn_on_one_another_gives_no_values_at_contact() -> None:
+    """Around one right contact the pose model draws both legs on the left (rear) leg: that
+    step's values at contact are not read and the warning says why; the others stay exact."""
+    s, _ = make_runner(fps=120.0, duration_s=6.0)
+    ic = [st for st in analyze_series(s, height_cm=170.0).steps if st["side"] == "right"][3]["contact_frame"]
+    names = list(s.keypoints)
+    leg = ("hip", "knee", "ankle", "heel", "foot_index")
+    right = [i for i, n in enumerate(names) if n.startswith("right_") and n.split("_", 1)[1] in leg]
+    xy = s.xy.copy()
+    xy[ic - 12:ic + 13, right] = xy[ic - 12:ic + 13, [names.index(names[i].replace("right_", "left_"))
+                                                        for i in right]]
+    a = analyze_series(replace(s, xy=xy), height_cm=170.0)
+    flagged = [st for st in a.steps if st.get("legs_unclear_at_contact")]
+    assert len(flagged) == 1 and flagged[0]["side"] == "right" and abs(flagged[0]["contact_frame"] - ic) <= 15
+    assert all(flagged[0][n] is None for n in ("overstride_cm", "knee_flexion_ic_deg", "shank_angle_ic_deg"))
+    assert sum(st["knee_flexion_ic_deg"] is not None for st in a.steps) >= 13
+    assert any("landing foot drawn level with or behind" in w for w in a.warnings)
+    assert abs(a.metrics["knee_flexion_ic_deg"]["value"] - 20.0) <= ANGLE_TOL

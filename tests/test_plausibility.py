@@ -165,7 +165,8 @@ def test_sdds_match_the_cue_rules() -> None:
     ranges = load_plausibility().ranges
     with_sdd = {n: r.sdd for n, r in ranges.items() if r.sdd is not None}
     assert len(with_sdd) >= 8
-    no_rule = {"foot_strike_angle_deg": 2.3}  # Dingenen 2018, foot inclination; no cue rule uses it
+    no_rule = {"foot_strike_angle_deg": 2.3,  # Dingenen 2018, foot inclination; no cue rule uses it
+               "shank_angle_ic_deg": 3.0}    # assumed as knee flexion at contact's; no cue rule uses it
     for name, sdd in with_sdd.items():
         assert by_metric.get(name, no_rule.get(name)) == sdd, (name, sdd, by_metric.get(name))
 

@@ -72,7 +72,8 @@ def test_rear_treadmill_steps_and_cadence() -> None:
     # contacts at the hips' lowest points: the feet's step times are not compared (they read
     # 180.0 / 163.6 steps/min before, the median snapping to whole frames at 30 fps)
     assert {s["event_method"] for s in a.steps} == {"midstance"}
-    assert a.metrics["cadence_spm"]["left"] is None and "lowest points" in a.metrics["cadence_spm"]["side_note"]
+    cad = a.metrics["cadence_spm"]
+    assert cad["left"] is None and "lowest points" in cad["side_note"]
     drop = a.metrics["pelvic_drop_deg"]   # shown only inside what running shows (-2 to 15 deg)
     assert (drop["available"] and -2 <= drop["value"] <= 15) or (not drop["available"] and drop["reason"])
 

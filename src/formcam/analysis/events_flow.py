@@ -163,19 +163,44 @@ class FlowSettings:
     contact_ms_range: tuple[float, float] = (80.0, 500.0)
 
 
-def _fit_event(speed: Arr, kp: float, mid: float, fps: float, cfg: FlowSettings, *, before: bool,
+SHORT_HALF_STANCE = 4.5
+"""Frames from a keypoint event to its mid-stance below which the flow fit may use a wider
+window (:func:`_fit_event`): half a 250 ms stance is 3.75 frames at 30 fps, 7.5 at 60."""
+
+
+def _fit_event(speed: Arr, kp: float, far: float, fps: float, cfg: FlowSettings, *, before: bool,
                bound: float | None = None) -> FlowFit | None:
     """IC (``before``) or TO from one foot's contact speed, around the keypoint frame ``kp``;
-    ``bound``: the other foot's toe-off before this IC, or its contact after this TO (running
-    has a flight between them)."""
+    ``far``: the contact's other keypoint event (its TO for an IC); ``bound``: the other foot's
+    toe-off before this IC, or its contact after this TO (running has a flight between them).
+
+    The stance-side data run to the keypoint mid-stance. Where that is under
+    :data:`SHORT_HALF_STANCE` frames away (30 fps) and gives no fit, once more with data to the
+    frame before the other keypoint event and the change searched up to three quarters of the
+    keypoint stance: at 30 fps through the pose model both keypoint events come ~2 frames early
+    (phantom), so a window that ended at their mid-stance held 2-4 frames, too few for a fit,
+    and at times ended before the true IC. Not at higher rates: there a wider window only adds
+    chances to take another edge (an occluder's, the other foot passing) for the event."""
+    mid = (kp + far) / 2.0
+    fit = _fit_in(speed, kp, mid, mid, fps, cfg, before=before, bound=bound)
+    if fit is None and abs(mid - kp) < SHORT_HALF_STANCE:
+        edge = far - 1.0 if before else far + 1.0
+        fit = _fit_in(speed, kp, edge, (kp + 3.0 * far) / 4.0, fps, cfg, before=before, bound=bound)
+    return fit
+
+
+def _fit_in(speed: Arr, kp: float, data_edge: float, reach: float, fps: float, cfg: FlowSettings, *,
+            before: bool, bound: float | None) -> FlowFit | None:
+    """:func:`_fit_event` with the stance-side data up to ``data_edge`` and the change searched
+    no further into the stance than ``reach`` less a frame (frames)."""
     n = speed.size
     w, d = cfg.search_s * fps, cfg.data_s * fps
     if before:
-        i0, i1 = int(np.floor(kp - d)), int(np.floor(mid))
-        lo, hi = max(kp - w, -np.inf if bound is None else bound), min(kp + w, mid - 1.0)
+        i0, i1 = int(np.floor(kp - d)), int(np.floor(data_edge))
+        lo, hi = max(kp - w, -np.inf if bound is None else bound), min(kp + w, reach - 1.0)
     else:
-        i0, i1 = int(np.ceil(mid)) + 1, int(np.ceil(kp + d))
-        lo, hi = max(kp - w, mid + 1.0), min(kp + w, np.inf if bound is None else bound)
+        i0, i1 = int(np.ceil(data_edge)) + 1, int(np.ceil(kp + d))
+        lo, hi = max(kp - w, reach + 1.0), min(kp + w, np.inf if bound is None else bound)
     i0, i1 = max(i0, 1), min(i1, n - 1)
     if i1 - i0 < 5:
         return None
@@ -226,8 +251,8 @@ def flow_events(events: Events, series: PoseSeries, motion: FootMotion, *, leg_p
             next_ic = events.contacts[k + 1].ic_frame if k + 1 < len(feet) else None
             labels = follow_foot(series, foot, round(mid), grounds[foot])
             mine = despike(speed[np.arange(series.n_frames), labels])
-            ic = _fit_event(mine, c.ic_frame, mid, fps, cfg, before=True, bound=prev_to)
-            to = _fit_event(mine, c.to_frame, mid, fps, cfg, before=False, bound=next_ic)
+            ic = _fit_event(mine, c.ic_frame, c.to_frame, fps, cfg, before=True, bound=prev_to)
+            to = _fit_event(mine, c.to_frame, c.ic_frame, fps, cfg, before=False, bound=next_ic)
             ic_f, to_f = (ic.frame if ic else c.ic_frame), (to.frame if to else c.to_frame)
             ic_s, to_s = (float(np.interp(f, frames, series.t_s)) for f in (ic_f, to_f))
             if cfg.contact_ms_range[0] <= 1000 * (to_s - ic_s) <= cfg.contact_ms_range[1]:

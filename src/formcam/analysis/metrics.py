@@ -94,6 +94,14 @@ MIN_TIMED_CONTACTS = 3
 AT_CONTACT: tuple[str, ...] = ("overstride_cm", "overstride_ratio", "shank_angle_ic_deg",
                                "knee_flexion_ic_deg", "foot_strike_angle_deg")
 """Per-step values read at the initial contact."""
+MIN_LEAD_LEG = 0.25
+"""At initial contact the landing foot is ahead of the other one: its ankle leads the other
+ankle by 0.60-0.83 leg lengths in real running (mocap, every force-plate contact of the five
+side views, 2.5 and 3.5 m/s) and 0.54-0.81 on the phantom. A side-view contact whose landing
+ankle leads by less than this (in leg lengths) shows the pose model's legs drawn on one another
+or their labels swapped there (real clip side_treadmill_01: leads of -0.5 to 0.2 where both legs
+were drawn on the rear leg, with overstride -0.54 leg lengths and knee flexion 48-56 deg read);
+its values at contact are not read (``legs_unclear_at_contact``)."""
 BALANCED_METRICS: frozenset[str] = frozenset({"pelvic_drop_deg", "lateral_trunk_lean_deg"})
 """Side-signed frontal angles whose clip value is the mean of the two feet's medians
 (:func:`formcam.analysis.frontal.balanced_value`)."""
@@ -290,15 +298,29 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
             vals["contact_time_ms"] = None
         if timed and c.method in ROUGH_IC_METHODS:  # no value read at an estimated contact
             vals.update(dict.fromkeys(AT_CONTACT))
+        unclear = view == "side" and _lead_leg(raw, c) < MIN_LEAD_LEG
+        if unclear:
+            vals.update(dict.fromkeys(AT_CONTACT))
         for name in METRICS:
             if not available_in(name, view)[0]:
                 vals[name] = None
         steps.append({"side": c.side, "contact_frame": round(c.ic_frame), "contact_s": c.ic_s,
                       "toe_off_frame": round(c.to_frame), "toe_off_s": c.to_s, "event_method": c.method,
-                      "contact_source": c.ic_source, "toe_off_source": c.to_source, **vals})
+                      "contact_source": c.ic_source, "toe_off_source": c.to_source, **vals,
+                      **({"legs_unclear_at_contact": True} if unclear else {})})
     if rotated and motion is not None and view == "side":
         _rotation_strikes(steps, events.contacts, motion, kin, fps)
     return steps
+
+
+def _lead_leg(raw: Kinematics, c: Contact) -> float:
+    """How far the landing ankle leads the other at contact ``c``, in leg lengths (+ ahead);
+    +inf where either ankle is missing (nothing to judge)."""
+    j = 0 if c.side == "left" else 1
+    lead = [float(np.interp(c.ic_s, raw.t_s, raw.ankle_ahead_px[:, k])) for k in (j, 1 - j)]
+    if not all(np.isfinite(lead)) or raw.leg_length_px <= 0:
+        return float("inf")
+    return (lead[0] - lead[1]) / raw.leg_length_px
 
 
 def _rotation_strikes(steps: list[dict[str, Any]], contacts: tuple[Contact, ...], motion: FootMotion,
@@ -309,6 +331,6 @@ def _rotation_strikes(steps: list[dict[str, Any]], contacts: tuple[Contact, ...]
                             fps=fps, leg_px=kin.leg_length_px) for c in contacts]
     enough = enough_rotations(rot)
     for s, v in zip(steps, rot, strict=True):
-        s["foot_strike_angle_deg"] = v if enough else None
+        s["foot_strike_angle_deg"] = v if enough and not s.get("legs_unclear_at_contact") else None
         if not enough:
             s["foot_strike_withheld"] = True

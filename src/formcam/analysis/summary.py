@@ -125,6 +125,11 @@ def warnings_for(metrics: dict[str, dict[str, Any]], steps: list[dict[str, Any]]
     if min(n_l, n_r) < min_steps_per_side:
         out.append(f"summary based on {len(steps)} steps ({n_l} left, {n_r} right); at least "
                    f"{min_steps_per_side} per side recommended")
+    n_unclear = sum(1 for s in steps if s.get("legs_unclear_at_contact"))
+    if n_unclear:
+        out.append(f"{n_unclear} contact(s) with the landing foot drawn level with or behind the other "
+                   "foot (the pose model drew the legs on one another or swapped their labels there): "
+                   "overstride, shank angle, knee flexion and foot strike angle are not read at them")
     note = metrics.get("cadence_spm", {}).get("note")
     if note:
         out.append(str(note))

@@ -35,6 +35,12 @@ _RULES: tuple[tuple[str, str, Rewrite | None], ...] = (
     (r"left/right not compared from one side view", "Left and right",
      lambda m: "From one side the near leg and the one behind it are seen differently, so left/right "
                "values of the leg measures are not shown. To compare your legs, film each side."),
+    (r"(\d+) contact\(s\) with the landing foot drawn level with or behind", "Left and right",
+     lambda m: f"At {m.group(1)} landing(s) the pose model drew your legs on top of each other, so the "
+               "measures taken at landing leave those steps out."),
+    (r"left/right cadence not compared", "Left and right",
+     lambda m: "Your left and right step times are not compared: this video does not time each foot's "
+               "landings precisely enough."),
     (r"per-side cadences .* withheld", "Left and right",
      lambda m: "One foot's landings could not be timed as reliably as the other's, so left/right values of "
                "cadence and of the measures taken at landing are not shown."),
