@@ -16,7 +16,14 @@ import numpy as np
 from formcam.analysis.cadence import cadence_check, cadence_fit_spm, cadence_of_steps
 from formcam.analysis.events import Events
 from formcam.analysis.frontal import balanced_value
-from formcam.analysis.metrics import BALANCED_METRICS, METRICS, UNTIMED_METHODS, available_in, unit_of
+from formcam.analysis.metrics import (
+    AT_CONTACT,
+    BALANCED_METRICS,
+    METRICS,
+    UNTIMED_METHODS,
+    available_in,
+    unit_of,
+)
 from formcam.analysis.sides import SIDE_CONFIDENCE_MIN
 
 NEAR_FAR_METRICS: tuple[str, ...] = ("overstride_cm", "overstride_ratio", "shank_angle_ic_deg",
@@ -29,10 +36,20 @@ near the camera and the other behind it, seen differently by the pose model. On 
 agrees within 1.7 deg and knee flexion at contact differs by 5-6 deg in both side views (that
 runner's true asymmetry), which one side view through a pose model cannot tell from the near/far
 bias. Clinics film each side for a left/right comparison; so does formcam (the clip value
-stays, the median of all steps)."""
+stays: see :data:`AT_CONTACT_MIN_STEPS`)."""
 NEAR_FAR_NOTE = ("left/right not compared from one side view: the near leg and the one behind it are "
                  "seen differently by the pose model (on a symmetric test runner the near leg read hip "
                  "extension up to 6 deg higher); film the runner from each side to compare legs")
+
+
+AT_CONTACT_MIN_STEPS = 3
+"""Steps each foot needs before a side view's value at contact weighs the two feet equally:
+the mean of their medians, not the median of all steps. Values at contact inherit each foot's
+contact-timing bias, and through the pose model those are opposite (the near heel settles
+early, the far foot late: phantom excessive-lean case, the feet read knee flexion at contact
+15 and 23 deg for a true 20); the mean of the two feet cancels them, while a median pooled
+over two such clusters lands at the edge of whichever foot has one step more (16.6 deg there).
+Hip extension, a peak rather than a value at an instant, keeps the median of all steps."""
 
 
 def _median(vals: list[float]) -> float | None:
@@ -57,7 +74,8 @@ def summarize(steps: list[dict[str, Any]], events: Events, *, view: str,
             q75, q25 = np.percentile(vals, [75, 25])
             entry.update(value=_median(vals), left=_median(side_vals["left"]),
                          right=_median(side_vals["right"]), n_steps=len(vals), spread=float(q75 - q25))
-            if name in BALANCED_METRICS:
+            if name in BALANCED_METRICS or (view == "side" and name in AT_CONTACT and min(
+                    len(v) for v in side_vals.values()) >= AT_CONTACT_MIN_STEPS):
                 entry["value"] = balanced_value(entry["left"], entry["right"], entry["value"])
             if name == "pelvic_drop_deg":
                 entry.update(_peak_entry(steps))
