@@ -317,7 +317,7 @@ def _cue(rule: Rule, metrics: dict[str, Any], steps: list[dict[str, Any]], *,
     severity = SEVERITIES[0 if few else lvl]
     high = value >= thr if rule.direction != "abs" else True
     what = ("left/right difference" if rule.measure == "asymmetry_pct"
-            else f"{side} side" if side else f"median of {n} steps")
+            else f"{side} side" if side else f"{n} steps")
     shown = _fmt(value, unit)
     extra = metrics.get(rule.show_with or "", {}) or {}
     if extra.get("available") and extra.get(side or "value") is not None:
