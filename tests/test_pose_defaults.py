@@ -97,12 +97,15 @@ def test_keypoints_and_metrics_as_with_the_previous_defaults(clip: str, shared_v
         a, b = new.report["metrics"].get(name), old.report["metrics"].get(name)
         if not (a and b):
             continue
-        assert a["available"] == b["available"], name
-        if a["available"]:
+        va, vb = (m["value"] if m["available"] else m.get("withheld_value") for m in (a, b))
+        if a["available"] != b["available"]:  # only a borderline precision call may differ, and the
+            withheld = b if a["available"] else a  # values must still agree
+            assert "scatter" in str(withheld.get("reason")) and va is not None and vb is not None, name
+        if va is not None and vb is not None and (a["available"] or b["available"]):
             limit = CONTACT_TIME_FRAMES * 1000.0 / fps if name == "contact_time_ms" else tol.limit(fps=fps,
                                                                                                  leg_m=leg_m)
-            if abs(a["value"] - b["value"]) > limit:
-                over[name] = (a["value"], b["value"], round(limit, 2))
+            if abs(va - vb) > limit:
+                over[name] = (va, vb, round(limit, 2))
             compared.append(name)
     assert not over, over
     assert len(compared) >= 3, compared
