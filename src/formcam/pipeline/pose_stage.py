@@ -20,6 +20,7 @@ import numpy as np
 from formcam.errors import NoRunnerError
 from formcam.options import AnalyzeOptions, frame_step
 from formcam.pose import (
+    Detections,
     FootMotionObserver,
     Selection,
     create_backend,
@@ -120,11 +121,44 @@ def estimate_pose_and_motion(path: str | Path, options: AnalyzeOptions, *, progr
     if step > 1:
         log.info("%s: analysed one frame in %d (%d of %d; %.3g fps of %.3g fps; --max-fps %g)", path, step,
                  det.n_frames, reader.frames_seen, info.fps / step, info.fps, options.max_fps)
+    warnings += _decode_warnings(reader)
+    series, selection, motion, note = _choose_runner(det, path, options, info, step, observer)
+    if note is not None:
+        warnings.append(note)
+    warnings += _runner_warnings(series, selection)
+    input_rec = {
+        "path": str(path), "sha256": info.sha256, "fps": round(info.fps, 6),
+        "frame_count": reader.frames_seen, "duration_s": round(info.duration_s, 6),
+        "width": info.width, "height": info.height, "rotation_deg": info.rotation_deg,
+    }
+    meta = {"input": input_rec, "backend": asdict(backend.info), "person": selection.to_dict(),
+            "pose_settings": options.pose_settings(), "pose_warnings": warnings,
+            "sampling": {"frame_step": step}}
+    return series, meta, motion
+
+
+def _decode_warnings(reader: FrameReader) -> list[str]:
+    """Warnings about frames the decoder could not give (a truncated file, bad timestamps)."""
+    warnings: list[str] = []
     if reader.truncated:
         warnings.append(f"the video ends early (damaged or truncated file): analysed the "
                         f"{reader.frames_seen} frames that could be decoded")
     if reader.dropped:
         warnings.append(f"{reader.dropped} frames with repeated or backward timestamps were skipped")
+    return warnings
+
+
+def _choose_runner(det: Detections, path: str | Path, options: AnalyzeOptions, info: VideoInfo, step: int,
+                   observer: FootMotionObserver | None
+                   ) -> tuple[PoseSeries, Selection, FootMotion | None, str | None]:
+    """The runner's series and choice from the full-frame detections ``det``, with the feet'
+    motion from ``observer``; else from :func:`_zoom_pass` (no feet' motion; its note says so).
+
+    Returns ``(series, selection, motion, note)``; ``note`` is None for a full-frame runner.
+
+    Raises:
+        NoRunnerError: nobody usable was found, zoomed in or not.
+    """
     try:
         series, selection = runner_series(det, options.person)
         usable = _usable(series)
@@ -135,14 +169,19 @@ def estimate_pose_and_motion(path: str | Path, options: AnalyzeOptions, *, progr
         from formcam.analysis import MIN_FRAMES
 
         reason = f"the runner's hips were found in fewer than {MIN_FRAMES} frames"
-    if not usable:
-        zoomed = _zoom_pass(path, options, info, step)
-        if zoomed is None:
-            raise NoRunnerError(f"{path}: {reason}; film the runner's whole body, head to feet, "
-                                f"filling at least a quarter of the frame height")
-        series, selection, note = zoomed
-        warnings.append(note)
-        motion = None
+    if usable:
+        return series, selection, motion, None
+    zoomed = _zoom_pass(path, options, info, step)
+    if zoomed is None:
+        raise NoRunnerError(f"{path}: {reason}; film the runner's whole body, head to feet, "
+                            f"filling at least a quarter of the frame height")
+    series, selection, note = zoomed
+    return series, selection, None, note
+
+
+def _runner_warnings(series: PoseSeries, selection: Selection) -> list[str]:
+    """Warnings about the runner's choice (several people) and coverage (found in few frames)."""
+    warnings: list[str] = []
     quality = quality_of(series)
     if selection.n_people > 1:
         warnings.append(f"{selection.n_people} people were tracked; the runner was chosen by "
@@ -150,15 +189,7 @@ def estimate_pose_and_motion(path: str | Path, options: AnalyzeOptions, *, progr
     if quality["runner_frames_fraction"] < MIN_RUNNER_FRACTION:
         warnings.append(f"the runner was found in only {100 * quality['runner_frames_fraction']:.0f} % "
                         f"of frames; results use those frames only")
-    input_rec = {
-        "path": str(path), "sha256": info.sha256, "fps": round(info.fps, 6),
-        "frame_count": reader.frames_seen, "duration_s": round(info.duration_s, 6),
-        "width": info.width, "height": info.height, "rotation_deg": info.rotation_deg,
-    }
-    meta = {"input": input_rec, "backend": asdict(backend.info), "person": selection.to_dict(),
-            "pose_settings": options.pose_settings(), "pose_warnings": warnings,
-            "sampling": {"frame_step": step}}
-    return series, meta, motion
+    return warnings
 
 
 def _usable(series: PoseSeries) -> bool:
