@@ -190,6 +190,7 @@ def pose_stage(spec: dict[str, Any]) -> tuple[int, float]:
     measures each foot's image motion on the decoded frames; the time spent in the observer
     itself is kept in :data:`OBSERVER_SECONDS` (reported as ``observer_s``)."""
     import formcam.pipeline as pipeline
+    import formcam.pipeline.pose_stage as pose_module
 
     options = _options(spec)
     if not spec.get("feet"):
@@ -214,7 +215,7 @@ def pose_stage(spec: dict[str, Any]) -> tuple[int, float]:
         obs = made(backend)
         return None if obs is None else Timed(obs)
 
-    pipeline.feet_observer = timed  # type: ignore[assignment]
+    pose_module.feet_observer = timed  # type: ignore[assignment]  # estimate_pose_and_motion looks it up there
     t0 = time.perf_counter()
     _, meta, _ = pipeline.estimate_pose_and_motion(spec["clip"], options)
     return int(meta["input"]["frame_count"]), time.perf_counter() - t0

@@ -10,7 +10,7 @@ import pytest
 
 from formcam.analysis.events import Contact
 from formcam.analysis.foot_rotation import enough_rotations, rotation, strike_angle_deg, uses_rotation
-from formcam.analysis.metrics import _at, _at_contact, _reader
+from formcam.analysis.step_reading import at_contact, contact_reader, interp_at
 from formcam.series import FOOT_MOTION_CHANNELS, SOLE_FRACTIONS, FootMotion
 
 FPS = 60.0
@@ -113,11 +113,11 @@ def test_motion_timed_contact_reads_between_the_frames_around_it() -> None:
     tic = 20.4 / FPS
     truth = 20.0 + 5.0 * FPS * (t - tic)
     model = truth + np.where(t < tic, 3.0, -3.0)
-    flow_read = _reader(_contact(20.4, 35.0))
-    assert flow_read(t, model, tic) == pytest.approx(_at(t, model, tic))
+    flow_read = contact_reader(_contact(20.4, 35.0))
+    assert flow_read(t, model, tic) == pytest.approx(interp_at(t, model, tic))
     assert abs(flow_read(t, model, tic) - 20.0) < 0.7
-    kp_read = _reader(_contact(20.4, 35.0, "keypoints"))
-    assert kp_read(t, model, tic) == pytest.approx(_at_contact(t, model, tic))
+    kp_read = contact_reader(_contact(20.4, 35.0, "keypoints"))
+    assert kp_read(t, model, tic) == pytest.approx(at_contact(t, model, tic))
     assert kp_read(t, model, tic) - 20.0 > 2.5
 
 

@@ -42,8 +42,9 @@ summarised as ``{value, unit, left, right, n_steps, available, reason, spread}``
                               trend removed; withheld above 8 cm (camera motion)
   ==========================  ==========================================================
 
-* Values *at* IC are read by :func:`_reader`: a fit to the samples before a keypoint-timed
-  contact, interpolation at a contact timed from the shoe's image motion.
+* Values *at* IC are read by :func:`formcam.analysis.step_reading.contact_reader`: a fit to
+  the samples before a keypoint-timed contact, interpolation at a contact timed from the
+  shoe's image motion.
 * View gating: sagittal metrics need a side view, frontal ones a rear or front
   view; ``cadence_spm`` and ``contact_time_ms`` are available in every view (rear /
   front contacts: :mod:`formcam.analysis.events_frontal`; contact time is withheld,
@@ -68,6 +69,15 @@ from formcam.analysis.foot_rotation import enough_rotations, strike_angle_deg, u
 from formcam.analysis.frontal import frontal_step, roll_deg
 from formcam.analysis.kinematics import Kinematics
 from formcam.analysis.scale import Scale
+from formcam.analysis.step_reading import (
+    at_contact,
+    contact_reader,
+    interp_at,
+    next_ic,
+    p2p,
+    peak_fit,
+    window,
+)
 from formcam.series import FootMotion
 
 log = logging.getLogger(__name__)
@@ -129,104 +139,6 @@ def available_in(name: str, view: str, *, trunk: bool = True) -> tuple[bool, str
     return True, None
 
 
-def _at(t: Arr, y: Arr, when: float) -> float:
-    """Linear interpolation of ``y`` at time ``when``; NaN outside or next to NaN."""
-    if not t[0] <= when <= t[-1]:
-        return float("nan")
-    i = int(np.clip(np.searchsorted(t, when) - 1, 0, t.size - 2))
-    w = (when - t[i]) / (t[i + 1] - t[i])
-    return float((1 - w) * y[i] + w * y[i + 1])
-
-
-def _at_contact(t: Arr, y: Arr, when: float, *, window_s: float = 0.04, max_window_s: float = 0.07) -> float:
-    """Value of ``y`` at the instant of contact ``when`` from the samples *before* it.
-
-    The impact is a velocity discontinuity, so interpolating across it mixes in
-    post-impact samples; instead a line (3 samples) or parabola (4+ samples) fitted
-    to the samples in ``[when - w, when]``, ``w = max(window_s, 3 frames)``, is
-    evaluated at ``when`` (an extrapolation of less than one frame). When ``w``
-    would exceed ``max_window_s`` (below ~45 fps) the window spans too much of the
-    curved late swing: then plain linear interpolation.
-    """
-    dt = float(np.median(np.diff(t))) if t.size > 1 else 1.0
-    w = max(window_s, 3 * dt)
-    sel = np.flatnonzero((t <= when + 1e-9) & (t >= when - w - 1e-9))
-    if w > max_window_s or sel.size < 3 or not np.isfinite(y[sel]).all():
-        return _at(t, y, when)
-    coef = np.polyfit(t[sel] - when, y[sel], 2 if sel.size >= 4 else 1)
-    return float(coef[-1])
-
-
-def _reader(c: Contact) -> Callable[[Arr, Arr, float], float]:
-    """How a value at contact ``c`` is read: :func:`_at_contact` (a fit to the samples before
-    it) for a contact timed from the keypoints, plain interpolation between the two frames
-    around it for one timed from the shoe's image motion.
-
-    The one-sided fit is right for exact keypoints, whose angles and positions kink at the
-    impact. A contact timed from the image motion comes from a video through a pose model,
-    which rounds that kink over a frame or two and lags the swing: through the model the
-    knee reads 2-4 deg too flexed over the three frames before the phantom's contacts and
-    2-5 deg too straight over the three after, the heel 1-3 cm too far ahead, so
-    extrapolating the samples before contact carries their bias (knee -3 to -6 deg, overstride
-    +1 to +2 cm on the phantom) while the two frames around contact, biased oppositely, cancel.
-    """
-    if c.ic_source == "flow":
-        return _at
-    return _at_contact
-
-
-def _window(t: Arr, y: Arr, t0: float, t1: float) -> Arr:
-    sel = (t >= t0) & (t <= t1)
-    return y[sel]
-
-
-def _peak(y: Arr) -> float:
-    """Maximum of samples ``y`` refined by a parabola through its neighbours; NaN if any NaN."""
-    if y.size == 0 or not np.isfinite(y).all():
-        return float("nan")
-    i = int(np.argmax(y))
-    if 0 < i < y.size - 1:
-        a, b, c = y[i - 1], y[i], y[i + 1]
-        den = a - 2 * b + c
-        if den < 0:
-            return float(b - (a - c) ** 2 / (8 * den))
-    return float(y[i])
-
-
-def _peak_fit(t: Arr, y: Arr, t0: float, t1: float, *, half_s: float = 0.025) -> float:
-    """Maximum of ``y`` over [t0, t1]: vertex of a parabola fitted by least squares to the
-    samples within ``half_s`` (at least one frame) of the largest sample. Used on
-    unfiltered angles: a fit averages the noise without the low-pass's flattening."""
-    sel = np.flatnonzero((t >= t0) & (t <= t1))
-    if sel.size == 0 or not np.isfinite(y[sel]).all():
-        return float("nan")
-    i = int(sel[np.argmax(y[sel])])
-    dt = float(np.median(np.diff(t))) if t.size > 1 else 1.0
-    k = max(1, round(half_s / dt))
-    lo, hi = max(i - k, 0), min(i + k + 1, y.size)
-    if hi - lo < 3 or not np.isfinite(y[lo:hi]).all():
-        return float(y[i])
-    a, b, c = np.polyfit(t[lo:hi] - t[i], y[lo:hi], 2)
-    if a >= 0 or abs(b / (2 * a)) > (hi - lo) * dt:
-        return float(y[i])
-    return float(c - b * b / (4 * a))
-
-
-def _p2p(y: Arr) -> float:
-    return _peak(y) + _peak(-y)
-
-
-def _next_ic(contacts: tuple[Contact, ...], k: int, *, same: bool, max_s: float) -> float | None:
-    c = contacts[k]
-    for d in contacts[k + 1:]:
-        if d.ic_s - c.ic_s > max_s:
-            return None
-        if (d.side == c.side) == same:
-            return d.ic_s
-        if same is False:
-            return None
-    return None
-
 
 def _step(kin: Kinematics, raw: Kinematics, contacts: tuple[Contact, ...], k: int, scale: Scale,
           stride_s: float) -> dict[str, float | None]:
@@ -235,11 +147,11 @@ def _step(kin: Kinematics, raw: Kinematics, contacts: tuple[Contact, ...], k: in
     sgn = 1.0 if c.side == "left" else -1.0
     t = kin.t_s
     mid = (c.ic_s + c.to_s) / 2
-    at: Callable[[Arr, float], float] = lambda y, when: _at(t, y, when)  # noqa: E731
-    stride_end = _next_ic(contacts, k, same=True, max_s=1.5 * stride_s)
-    step_end = _next_ic(contacts, k, same=False, max_s=0.75 * stride_s)
-    trunk = _window(t, kin.trunk_lean_deg, c.ic_s, c.to_s)
-    read = _reader(c)
+    at: Callable[[Arr, float], float] = lambda y, when: interp_at(t, y, when)  # noqa: E731
+    stride_end = next_ic(contacts, k, same=True, max_s=1.5 * stride_s)
+    step_end = next_ic(contacts, k, same=False, max_s=0.75 * stride_s)
+    trunk = window(t, kin.trunk_lean_deg, c.ic_s, c.to_s)
+    read = contact_reader(c)
     ahead = read(t, (raw.ankle_ahead_px if raw.heel_ahead_px is None else raw.heel_ahead_px)[:, j], c.ic_s)
     out: dict[str, float | None] = {
         "contact_time_ms": c.contact_time_ms,
@@ -249,15 +161,15 @@ def _step(kin: Kinematics, raw: Kinematics, contacts: tuple[Contact, ...], k: in
         "overstride_ratio": ahead / kin.leg_length_px,
         "shank_angle_ic_deg": read(t, raw.shank_angle_deg[:, j], c.ic_s),
         "knee_flexion_ic_deg": read(t, raw.knee_flexion_deg[:, j], c.ic_s),
-        "hip_extension_deg": (_peak_fit(t, -raw.thigh_angle_deg[:, j], c.ic_s, stride_end)
+        "hip_extension_deg": (peak_fit(t, -raw.thigh_angle_deg[:, j], c.ic_s, stride_end)
                               if stride_end else None),
-        "vertical_oscillation_cm": (_p2p(_window(t, kin.hip_mid_uv_px[:, 1], c.ic_s, step_end))
+        "vertical_oscillation_cm": (p2p(window(t, kin.hip_mid_uv_px[:, 1], c.ic_s, step_end))
                                     / scale.px_per_cm if step_end else None),
-        "foot_strike_angle_deg": (_at_contact(t, raw.foot_angle_deg[:, j], c.ic_s)
+        "foot_strike_angle_deg": (at_contact(t, raw.foot_angle_deg[:, j], c.ic_s)
                                   - at(raw.foot_angle_deg[:, j], mid)),
         "pelvic_drop_deg": sgn * at(kin.pelvis_obliquity_deg, mid),
         "lateral_trunk_lean_deg": sgn * at(kin.lateral_trunk_lean_deg, mid),
-        "pelvic_sway_cm": (_p2p(_window(t, kin.hip_mid_w_px, c.ic_s, stride_end)) / scale.px_per_cm
+        "pelvic_sway_cm": (p2p(window(t, kin.hip_mid_w_px, c.ic_s, stride_end)) / scale.px_per_cm
                            if stride_end else None),
     }
     return {k2: (None if v is None or not np.isfinite(v) else float(v)) for k2, v in out.items()}
@@ -291,7 +203,7 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
     for k, c in enumerate(events.contacts):
         vals: dict[str, Any] = dict(_step(kin, raw, events.contacts, k, scale, events.stride_period_s))
         if view != "side":  # rear / front: pelvis against the horizon (formcam.analysis.frontal)
-            end = _next_ic(events.contacts, k, same=True, max_s=1.5 * events.stride_period_s)
+            end = next_ic(events.contacts, k, same=True, max_s=1.5 * events.stride_period_s)
             vals.update(frontal_step(kin, events.contacts, k, px_per_cm=scale.px_per_cm,
                                      stride_end_s=end, roll=roll))
         if c.method in UNTIMED_METHODS:  # IC / TO not timed well enough for a duration

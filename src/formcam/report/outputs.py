@@ -74,7 +74,7 @@ def write_outputs(analysis: AnalysisLike | None, report: dict[str, Any], out_dir
         progress: ``progress(stage, done, total)``; stages ``outputs`` and ``render``.
         rules: a :class:`RuleSet`, an override rules file (``--rules FILE``) or None (shipped rules).
         cues_done: ``report["cues"]`` was already evaluated with these rules (the pipeline
-            does it in :func:`formcam.pipeline.analyse`); do not evaluate them again.
+            does it in :func:`formcam.pipeline.report_stage.analyse`); do not evaluate them again.
 
     Returns:
         ``{"html", "frames_csv", "plot_<name>", "keyframe_<name>", "video"}`` -> path, for files written.
