@@ -246,3 +246,20 @@ def test_contact_with_the_legs_drawn_on_one_another_gives_no_values_at_contact()
     assert sum(st["knee_flexion_ic_deg"] is not None for st in a.steps) >= 13
     assert any("landing foot drawn level with or behind" in w for w in a.warnings)
     assert abs(a.metrics["knee_flexion_ic_deg"]["value"] - 20.0) <= ANGLE_TOL
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_video_overstride_is_withheld_below_45_fps(fps: float) -> None:
+    """A video (its feet' image motion measured, here none usable) at 30 fps gets no overstride,
+    with the reason; at 60 fps it has one. Exact keypoints without a video keep it at 30 fps."""
+    from formcam.series import FOOT_MOTION_CHANNELS, FootMotion
+
+    s, truth = make_runner(fps=fps, duration_s=6.0)
+    blank = FootMotion(values=np.full((s.n_frames, 2, len(FOOT_MOTION_CHANNELS)), np.nan, np.float32))
+    m = analyze_series(s, height_cm=170.0, foot_motion=blank).metrics["overstride_cm"]
+    if fps < 45:
+        assert not m["available"] and "below 45 fps" in m["reason"]
+        plain = analyze_series(s, height_cm=170.0).metrics["overstride_cm"]
+        assert plain["available"] and abs(plain["value"] - truth["metrics"]["overstride_cm"]) <= CM_TOL
+    else:
+        assert m["available"] and abs(m["value"] - truth["metrics"]["overstride_cm"]) <= CM_TOL

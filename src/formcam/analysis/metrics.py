@@ -101,6 +101,14 @@ contacts in nine read knee flexion 28-33 deg for a true 10 deg). A clip with few
 contacts keeps them (the report warns that its contacts were timed roughly)."""
 MIN_TIMED_CONTACTS = 3
 """Timed contacts a clip needs before its estimated ones stop giving values at contact."""
+OVERSTRIDE_MIN_FPS = 45.0
+"""Frame rate below which a video's overstride is withheld. Before contact the foot moves back
+relative to the hip at about the belt's or the ground's speed (~3 m/s), so a contact timed a
+third of a frame off at 30 fps moves the overstride by ~3.5 cm, more than its smallest
+detectable difference (0.03 leg lengths, 2.6 cm). Through the pose model on the phantom at
+30 fps the contacts came 0.5 frames early (those timed from the shoe; 2.3 from the keypoints)
+and overstride read +4.9 cm for a true 10, with knee flexion at contact within 1 deg. Exact
+keypoints (mocap, no video) at 30 fps keep it: their contacts are within 13 ms."""
 AT_CONTACT: tuple[str, ...] = ("overstride_cm", "overstride_ratio", "shank_angle_ic_deg",
                                "knee_flexion_ic_deg", "foot_strike_angle_deg")
 """Per-step values read at the initial contact."""
@@ -222,6 +230,9 @@ def step_values(kin: Kinematics, raw: Kinematics, events: Events, scale: Scale, 
                       **({"legs_unclear_at_contact": True} if unclear else {})})
     if rotated and motion is not None and view == "side":
         _rotation_strikes(steps, events.contacts, motion, kin, fps)
+    if motion is not None and view == "side" and 0 < fps < OVERSTRIDE_MIN_FPS:
+        for s in steps:
+            s.update(overstride_cm=None, overstride_ratio=None, overstride_withheld=True)
     return steps
 
 

@@ -118,6 +118,10 @@ def _withheld_reason(name: str, steps: list[dict[str, Any]], events: Events) -> 
         return ("withheld: the shoe's rotation from contact to mid-stance was measured cleanly in fewer "
                 "than half of the steps (foot hidden or blurred, or the pose model's foot labels on the "
                 "other foot), and the pose model's foot points do not give the angle (see README)")
+    if name in ("overstride_cm", "overstride_ratio") and any(s.get("overstride_withheld") for s in steps):
+        return ("withheld: below 45 fps a contact timed a third of a frame off moves the foot about 3.5 cm "
+                "relative to the hips (on formcam's test runner at 30 fps: +4.9 cm for a true 10); "
+                "film at 60 fps or more")
     if name == "pelvic_sway_cm" and any(s.get("pelvic_sway_withheld") for s in steps):
         return ("withheld: sideways hip travel over a stride exceeded 8 cm, which is camera motion or "
                 "tracking, not a runner's sway")
