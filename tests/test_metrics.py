@@ -263,3 +263,22 @@ def test_video_overstride_is_withheld_below_45_fps(fps: float) -> None:
         assert plain["available"] and abs(plain["value"] - truth["metrics"]["overstride_cm"]) <= CM_TOL
     else:
         assert m["available"] and abs(m["value"] - truth["metrics"]["overstride_cm"]) <= CM_TOL
+
+
+def test_side_values_at_contact_weigh_the_two_feet_equally() -> None:
+    """Knee at contact 15 deg on 5 left steps and 23 deg on 6 right steps (opposite per-foot
+    timing biases): the clip value is the feet's mean, 19; hip extension (a peak) keeps the
+    median of all steps; with fewer than 3 steps on a foot the pooled median stands."""
+    from formcam.analysis.contacts import Contact, Events
+    from formcam.analysis.summary import summarize
+
+    def steps(n_left: int, n_right: int) -> list[dict[str, Any]]:
+        sides = ["left"] * n_left + ["right"] * n_right
+        return [{"side": sd, "knee_flexion_ic_deg": 15.0 if sd == "left" else 23.0,
+                 "hip_extension_deg": 10.0 if sd == "left" else 14.0} for sd in sides]
+
+    events = Events((Contact("left", 10.0, 25.0, 0.1, 0.25),), (), 0.7)
+    got = summarize(steps(5, 6), events, view="side")
+    assert got["knee_flexion_ic_deg"]["value"] == pytest.approx(19.0)
+    assert got["hip_extension_deg"]["value"] == pytest.approx(14.0)  # median of 11 steps
+    assert summarize(steps(2, 6), events, view="side")["knee_flexion_ic_deg"]["value"] == pytest.approx(23.0)
