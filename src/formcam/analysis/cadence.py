@@ -128,8 +128,9 @@ def kept_step_times_s(vals: list[float], *, keep_frac: float = 0.15) -> np.ndarr
 
 MIDSTANCE_SIDE_NOTE = (
     "left/right cadence not compared: the contacts were placed at the hips' lowest points (no clear "
-    "flight phase), which the pelvis's side-to-side tilt shifts between the feet; on formcam's "
-    "symmetric test runner through the pose model the two feet's step times read 3-8 % apart")
+    "flight phase), whose timing differs between the feet with where the pose model puts each hip and "
+    "with the pelvis's tilt; on formcam's symmetric test runner through the pose model the two feet's "
+    "step times read 3-8 % apart")
 
 
 def side_cadence_note(steps: list[dict[str, Any]], methods: set[str], *,
