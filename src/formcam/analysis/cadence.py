@@ -65,7 +65,7 @@ model puts the hips, which changes when the runner's crops change (choose-then-t
 detections for the first 1.5 s, tracked crops after): on the phantom's rear views through
 the model the contacts sit 70-105 ms before true mid-stance in the first 1.5 s and 110-127 ms
 after, and the event cadence read +0.4 to +1.1 steps/min (six cases) where the whole clip's
-periodicity read -0.3 to 0.0."""
+periodicity read -0.4 to +0.02."""
 
 
 def cadence_check(entry: dict[str, Any], events: Events, *, tol: float = 0.15) -> dict[str, Any]:
