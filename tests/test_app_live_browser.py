@@ -3,10 +3,11 @@
 A side-view phantom (cadence known) is rendered to ``.y4m`` and given to Chromium as its camera
 (``--use-file-for-fake-video-capture``; Chromium loops the file, so the clip is a whole number
 of strides long and loops without a jump). The test opens the Live tab, starts the stream,
-checks that the returned overlay video plays and that the rolling cadence is within 2 steps/min
-of the truth, prints the achieved pose rate and the latency p95, then records a few seconds
-and checks that the recording's report appears. Same skip rules as ``test_app_browser.py``
-(needs ``/usr/bin/chromium`` or ``$FORMCAM_CHROMIUM`` and the playwright package).
+checks that the returned overlay video plays and that the rolling cadence (median of six
+readings) is within 2 steps/min of the truth, prints the achieved pose rate and the latency
+p95, then records a few seconds and checks that the recording's report appears. Same skip
+rules as ``test_app_browser.py`` (needs ``/usr/bin/chromium`` or ``$FORMCAM_CHROMIUM`` and the
+playwright package).
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ STRIDES = 17
 """17 strides at 170 steps/min last exactly 12.0 s: the looped clip has no jump in the gait."""
 FPS, WIDTH, HEIGHT = 30, 640, 360
 STREAM_S = 60.0
-"""Longest wait for the cadence (it comes once the 10 s window has steps; ~12 s after the start)."""
+"""Longest wait for the cadence readings (the first comes once the 10 s window has steps, ~12 s
+after the start)."""
+READINGS = 6
+"""Cadence readings (one a second, the window updated every 2 s) whose median is judged: Chromium's
+fake camera plays the file at whatever rate a loaded 2-core machine allows, so one early reading
+was once 179.7 for 170 in a full CI run while the stream and the analysis were right (offline,
+the same clip through the same lite model and rolling window reads 169.0-170.6 at every update)."""
 
 
 def write_y4m(path: Path, frames: list[np.ndarray], fps: int) -> None:
@@ -76,13 +83,14 @@ def test_live_tab_streams_phantom_and_records(server: str, artifacts: Path,  # n
             started = time.monotonic()
             video = frame.locator("video").first
             video.wait_for(state="attached", timeout=30_000)
-            cadence = None
-            while time.monotonic() - started < STREAM_S:
+            readings: list[float] = []  # the rolling cadence, read once a second after the first 10 s
+            while time.monotonic() - started < STREAM_S and len(readings) < READINGS:
                 page.wait_for_timeout(1000)
                 body = page.inner_text("body")
-                cadence = _number(body, r"Cadence \(steps/min\)\s*([\d.]+)")
-                if cadence is not None and time.monotonic() - started > 10:
-                    break
+                reading = _number(body, r"Cadence \(steps/min\)\s*([\d.]+)")
+                if reading is not None and time.monotonic() - started > 10:
+                    readings.append(reading)
+            cadence = float(np.median(readings)) if readings else None
             elapsed = time.monotonic() - started
             page.screenshot(path=str(artifacts / "live_01_stream.png"))
             playing = video.evaluate("v => !v.paused && v.readyState >= 2 && v.currentTime > 0 "
@@ -92,10 +100,11 @@ def test_live_tab_streams_phantom_and_records(server: str, artifacts: Path,  # n
             pose_fps = _number(body, r"pose ([\d.]+) of [\d.]+ frames/s")
             offered_fps = _number(body, r"pose [\d.]+ of ([\d.]+) frames/s")
             p95 = _number(body, r"latency p95 (\d+) ms")
-            print(f"\nlive: cadence {cadence} steps/min after {elapsed:.1f} s of stream "
-                  f"(truth {CADENCE_SPM:g}); pose {pose_fps} of {offered_fps} frames/s; latency p95 {p95} ms")
+            print(f"\nlive: cadence {cadence} steps/min (median of {readings}) after {elapsed:.1f} s of "
+                  f"stream (truth {CADENCE_SPM:g}); pose {pose_fps} of {offered_fps} frames/s; "
+                  f"latency p95 {p95} ms")
             assert cadence is not None, body[:3000]
-            assert abs(cadence - CADENCE_SPM) <= 2.0, f"cadence {cadence} vs truth {CADENCE_SPM}"
+            assert abs(cadence - CADENCE_SPM) <= 2.0, f"cadence {cadence} ({readings}) vs truth {CADENCE_SPM}"
             assert pose_fps is not None and pose_fps > 0 and p95 is not None
 
             page.get_by_role("button", name="Start recording").click(timeout=30_000)
