@@ -322,7 +322,7 @@ def test_threads_default_and_override(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.delenv(THREADS_ENV, raising=False)
     assert 1 <= default_threads() <= 4
-    for cores, threads in ((1, 1), (2, 1), (4, 3), (16, 4)):  # a core left for the decoding thread
+    for cores, threads in ((1, 1), (2, 2), (4, 3), (16, 4)):  # a core left for decoding, from 3 cores
         monkeypatch.setattr("os.cpu_count", lambda cores=cores: cores)
         assert default_threads() == threads
     monkeypatch.setenv(THREADS_ENV, "3")

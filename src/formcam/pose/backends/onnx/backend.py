@@ -47,7 +47,8 @@ the interval is opt-in, not the default.
    milliseconds, made strictly increasing, as the MediaPipe backend sends them.
 
 Threads: ``intra_op_num_threads`` defaults to one less than the number of CPU
-cores (at least 1, at most 4), with one inter-op thread and no spin-waiting,
+cores (at least 1, at most 4; both cores of a 2-core machine, see the end of this
+paragraph), with one inter-op thread and no spin-waiting,
 because formcam decodes video in a background thread at the same time
 (:mod:`formcam.video.prefetch`) and that thread needs a core of its own. Measured on the
 2-core reference machine (full model, 300 frames of the 1080p60 phantom, median of
@@ -71,7 +72,13 @@ defaults, and only MediaPipe's every-frame detector schedule profits from it. Th
 256 px inputs), so per-operator parallelism beyond ~4 threads gains little. Set
 ``OnnxOptions.threads`` or the environment variable ``FORMCAM_ONNX_THREADS`` to
 override, e.g. the number of cores when frames come from memory, or 1 when a batch
-runs one worker process per core.
+runs one worker process per core. With the later defaults (fresh detections on every frame
+in side views, one tracked person with sparse detections in rear views), 2 threads on the
+2-core machine were faster end to end on every real clip tried (``formcam analyze --no-video``,
+idle machine, alternating runs, seconds for 1 / 2 threads): side_treadmill_01 12.4, 13.0,
+13.4, 13.8 / 11.4, 11.6, 12.7, 11.6; rear_treadmill_01 9.0 / 8.2; side_overground_01 7.4,
+7.4 / 7.3, 6.9; side_treadmill_03 14.9 / 13.3; keypoints and metrics identical. So a 2-core
+machine uses both cores.
 
 Providers: CUDA when ``onnxruntime.get_available_providers()`` offers it
 (onnxruntime-gpu), else CPU.

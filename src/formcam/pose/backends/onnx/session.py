@@ -16,8 +16,8 @@ MAX_DEFAULT_THREADS = 4
 
 def default_threads() -> int:
     """Intra-op threads per session: ``$FORMCAM_ONNX_THREADS`` if set, else the number of
-    CPU cores minus one for the decoding thread, at least 1 and at most 4 (see
-    :mod:`formcam.pose.backends.onnx.backend` for the measurements behind it).
+    CPU cores minus one for the decoding thread, at least 1 and at most 4; on a 2-core machine
+    both cores (see :mod:`formcam.pose.backends.onnx.backend` for the measurements behind it).
 
     Raises:
         ConfigError: the variable is not a positive integer.
@@ -31,7 +31,8 @@ def default_threads() -> int:
         if value < 1:
             raise ConfigError(f"{THREADS_ENV} must be a positive integer, got {env!r}")
         return value
-    return max(1, min(MAX_DEFAULT_THREADS, (os.cpu_count() or 1) - 1))
+    cores = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_THREADS, cores if cores <= 2 else cores - 1))
 
 
 def default_providers() -> list[str]:
