@@ -211,21 +211,17 @@ def clip_tilt(analysis: Analysis, img: PelvisImage) -> dict[str, Any]:
     series = analysis.series
     hip = 0.5 * (series.xy[:, series.index("left_hip")] + series.xy[:, series.index("right_hip")])
     follow = follow_ratio(img.dots_px, np.asarray(hip, dtype=np.float64))
-    if summary["mean_deg"] is not None and follow is not None and follow > MAX_FOLLOW_RATIO:
-        summary.update(
-            mean_deg=None,
-            range_deg=None,
-            reason=f"the two dots do not move with the hips (relative motion {follow:.2f} of the "
-            "hips' own): not stickers on the pelvis",
-        )
     spread = spacing_spread(img.dots_px)
-    if summary["mean_deg"] is not None and spread is not None and spread > MAX_SPACING_SPREAD:
-        summary.update(
-            mean_deg=None,
-            range_deg=None,
-            reason=f"the two dots' spacing varies by {100 * spread:.0f} % (interquartile range): "
-            "not two stickers on the pelvis",
-        )
+    failed = [reason for bad, reason in (
+        (follow is not None and follow > MAX_FOLLOW_RATIO,
+         f"the two dots do not move with the hips (relative motion {follow or 0.0:.2f} of the hips' own): "
+         "not stickers on the pelvis"),
+        (spread is not None and spread > MAX_SPACING_SPREAD,
+         f"the two dots' spacing varies by {100 * (spread or 0.0):.0f} % (interquartile range): "
+         "not two stickers on the pelvis"),
+    ) if bad]
+    if summary["mean_deg"] is not None and failed:
+        summary.update(mean_deg=None, range_deg=None, reason=failed[0])  # the first check that fails
     return summary
 
 

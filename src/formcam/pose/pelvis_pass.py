@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -118,12 +119,25 @@ def series_frames(frames: Iterable[Frame], series: PoseSeries) -> Iterator[tuple
             k += 1
 
 
-def observe(frames: Iterable[Frame], series: PoseSeries, *, markers: str) -> PelvisImage:
-    """Run :class:`PelvisObserver` over ``frames``, matched to the series' frames by time."""
-    obs = PelvisObserver(series, markers=markers)
+class FrameObserver(Protocol):
+    """A second-decode pass's observer: called with each series frame index and its RGB image,
+    then asked for its :class:`PelvisImage`."""
+
+    def __call__(self, i: int, rgb: NDArray[np.uint8]) -> None: ...
+
+    def result(self) -> PelvisImage: ...
+
+
+def run_observer(frames: Iterable[Frame], series: PoseSeries, obs: FrameObserver) -> PelvisImage:
+    """Run ``obs`` over ``frames``, matched to the series' frames by time (:func:`series_frames`)."""
     for k, frame in series_frames(frames, series):
         obs(k, frame.image)
     return obs.result()
+
+
+def observe(frames: Iterable[Frame], series: PoseSeries, *, markers: str) -> PelvisImage:
+    """Run :class:`PelvisObserver` over ``frames``, matched to the series' frames by time."""
+    return run_observer(frames, series, PelvisObserver(series, markers=markers))
 
 
 def pelvis_pass(path: str | Path, series: PoseSeries, *, step: int, markers: str) -> PelvisImage:

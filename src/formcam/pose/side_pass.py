@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from formcam.pose.pelvis_pass import series_frames
+from formcam.pose.pelvis_pass import run_observer
 from formcam.pose.side_markers import find_ring_dots
 from formcam.pose.side_tracker import SideTracker
 from formcam.series import PelvisImage, PoseSeries
@@ -112,10 +112,7 @@ class SideObserver:
 
 def observe_side(frames: Iterable[Frame], series: PoseSeries, *, markers: str) -> PelvisImage:
     """Run :class:`SideObserver` over ``frames``, matched to the series' frames by time."""
-    obs = SideObserver(series, markers=markers)
-    for k, frame in series_frames(frames, series):
-        obs(k, frame.image)
-    return obs.result()
+    return run_observer(frames, series, SideObserver(series, markers=markers))
 
 
 def side_pass(path: str | Path, series: PoseSeries, *, step: int, markers: str) -> PelvisImage:
