@@ -144,7 +144,7 @@ def side_cadence_note(steps: list[dict[str, Any]], methods: set[str], *,
     ``max_se_frac`` of the step time: a left/right difference of that size would then be
     step-to-step scatter, not the runner.
     """
-    if methods and methods <= {"midstance"}:
+    if methods == {"midstance"}:
         return MIDSTANCE_SIDE_NOTE
     errs = []
     for side in ("left", "right"):

@@ -240,7 +240,7 @@ def _lead_leg(raw: Kinematics, c: Contact) -> float:
     """How far the landing ankle leads the other at contact ``c``, in leg lengths (+ ahead);
     +inf where either ankle is missing (nothing to judge)."""
     j = 0 if c.side == "left" else 1
-    lead = [float(np.interp(c.ic_s, raw.t_s, raw.ankle_ahead_px[:, k])) for k in (j, 1 - j)]
+    lead = [interp_at(raw.t_s, raw.ankle_ahead_px[:, k], c.ic_s) for k in (j, 1 - j)]
     if not all(np.isfinite(lead)) or raw.leg_length_px <= 0:
         return float("inf")
     return (lead[0] - lead[1]) / raw.leg_length_px
