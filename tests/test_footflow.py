@@ -112,6 +112,26 @@ def test_fit_change_finds_a_sub_frame_hinge() -> None:
     assert fit2 is not None and fit2.frame == pytest.approx(10.6, abs=0.06)
 
 
+def test_fit_change_with_a_settling_tail_finds_the_kink() -> None:
+    """A shoe that slows linearly to contact at T = 10.4 and then settles onto the ground with an
+    exponentially decaying speed (time constant 1.2 frames, as real shoes after the force
+    plate's contact): the step model (no tail) puts T at the end of the tail, late; with settling
+    times to try, the fit finds the kink. A plain step is still found with the tail allowed."""
+    fine = np.arange(0.0, 20.0, 0.001)
+    true = np.where(fine < 10.4, 1.5 + 0.6 * (10.4 - fine), 1.5 * np.exp(-(fine - 10.4) / 1.2)) + 0.05
+    t = np.arange(3, 18, dtype=np.float64)
+    speed = np.array([true[(fine >= k - 1) & (fine < k)].mean() for k in t])
+    step_fit = fit_change(speed, t, 6, 15, before=True)
+    tail_fit = fit_change(speed, t, 6, 15, before=True, taus=(0.0, 0.6, 1.2, 2.4))
+    assert step_fit is not None and tail_fit is not None
+    assert step_fit.frame > 11.0
+    assert tail_fit.frame == pytest.approx(10.4, abs=0.15)
+    t2 = np.arange(4, 18, dtype=np.float64)
+    plain = np.clip(10.6 - (t2 - 1), 0, 1) * 2.0
+    fit = fit_change(plain, t2, 6, 15, before=True, taus=(0.0, 0.6, 1.2, 2.4))
+    assert fit is not None and fit.frame == pytest.approx(10.6, abs=0.06)
+
+
 def test_line_speed_is_zero_at_a_pivot_on_the_sole() -> None:
     """A shoe turning about its toe: the slowest point of the sole line is still."""
     heel_v = np.array([[0.0, 3.0]])  # the heel rises while the toe stays

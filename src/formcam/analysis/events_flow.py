@@ -161,6 +161,8 @@ class FlowSettings:
     min_r2: float = 0.6
     min_measured: float = 0.7
     contact_ms_range: tuple[float, float] = (80.0, 500.0)
+    ic_settle_s: tuple[float, ...] = (0.0, 0.01, 0.02)
+    to_settle_s: tuple[float, ...] = (0.0,)
 
 
 SHORT_HALF_STANCE = 4.5
@@ -212,7 +214,8 @@ def _fit_in(speed: Arr, kp: float, data_edge: float, reach: float, fps: float, c
         return None
     seg = np.where(np.isfinite(seg), seg, np.nan)
     t_end = np.arange(i0, i0 + seg.size, dtype=np.float64)
-    fit = fit_change(seg, t_end, lo, hi, before=before, jump_frames=cfg.jump_s * fps)
+    taus = tuple(fps * x for x in (cfg.ic_settle_s if before else cfg.to_settle_s))
+    fit = fit_change(seg, t_end, lo, hi, before=before, jump_frames=cfg.jump_s * fps, taus=taus)
     if fit is None:
         return None
     seen = np.isfinite(seg)

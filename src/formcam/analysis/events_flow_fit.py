@@ -22,51 +22,66 @@ class FlowFit:
     r2: float
 
 
-def _interval_basis(t_end: Arr, cut: float, *, before: bool) -> tuple[Arr, Arr]:
-    """Averages over the intervals ``[t-1, t]`` of ``[x < cut]`` and ``[x < cut] (cut - x)``
-    (``before``), or of ``[x > cut]`` and ``[x > cut] (x - cut)``."""
+def _interval_basis(t_end: Arr, cut: float, *, before: bool, tau: float = 0.0) -> tuple[Arr, Arr]:
+    """Averages over the intervals ``[t-1, t]`` of the jump term and the ramp term of the hinge
+    at ``cut``: for ``before`` (IC) ``[x < cut] + [x >= cut] exp(-(x - cut) / tau)`` and
+    ``[x < cut] (cut - x)``; otherwise (TO) ``[x > cut] + [x <= cut] exp(-(cut - x) / tau)``
+    and ``[x > cut] (x - cut)``. ``tau = 0``: no settling tail (a step)."""
     lo, hi = t_end - 1.0, t_end
     if before:
         a = np.clip(cut - lo, 0.0, 1.0)
         b = (np.maximum(cut - lo, 0.0) ** 2 - np.maximum(cut - hi, 0.0) ** 2) / 2.0
+        if tau > 0:
+            u0, u1 = np.maximum(lo - cut, 0.0), np.maximum(hi - cut, 0.0)
+            a = a + tau * (np.exp(-u0 / tau) - np.exp(-u1 / tau))
     else:
         a = np.clip(hi - cut, 0.0, 1.0)
         b = (np.maximum(hi - cut, 0.0) ** 2 - np.maximum(lo - cut, 0.0) ** 2) / 2.0
+        if tau > 0:
+            u0, u1 = np.maximum(cut - hi, 0.0), np.maximum(cut - lo, 0.0)
+            a = a + tau * (np.exp(-u0 / tau) - np.exp(-u1 / tau))
     return a, b
 
 
 def fit_change(speed: Arr, t_end: Arr, lo: float, hi: float, *, before: bool,
-               jump_frames: float = 2.0) -> FlowFit | None:
+               jump_frames: float = 2.0, taus: tuple[float, ...] = (0.0,)) -> FlowFit | None:
     """Least-squares change point of ``speed`` (one value per interval ending at ``t_end``).
 
     ``before=True``: the speed is high before ``T`` and at the floor after (initial contact);
     ``False``: at the floor before and rising after (toe-off). ``T`` in ``[lo, hi]``
-    (fractional frames). ``jump`` = the model's change ``jump_frames`` from ``T``; units of ``speed``.
+    (fractional frames). ``taus`` (frames): settling times tried for the jump's tail on the
+    floor's side (0 = a step; see :func:`_interval_basis`), the best fit wins. ``jump`` = the
+    model's change ``jump_frames`` from ``T``; units of ``speed``.
     """
     ok = np.isfinite(speed)
     if ok.sum() < 5 or hi <= lo:
         return None
     y, t = speed[ok], t_end[ok]
     best: tuple[float, float, Arr] | None = None
-    for cut in np.arange(lo, hi + 1e-9, 0.05):
-        a, b = _interval_basis(t, cut, before=before)
-        design = np.stack([np.ones_like(y), a, b], axis=1)
-        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-        if coef[1] < 0 or coef[2] < 0:  # refit without the offending term (non-negative model)
-            keep = [0] + [k for k in (1, 2) if coef[k] >= 0]
-            sub, *_ = np.linalg.lstsq(design[:, keep], y, rcond=None)
-            coef = np.zeros(3)
-            coef[keep] = sub
-            coef = np.maximum(coef, [-np.inf, 0.0, 0.0])
-        sse = float(np.sum((design @ coef - y) ** 2))
-        if best is None or sse < best[0]:
-            best = (sse, float(cut), np.asarray(coef, dtype=np.float64))
+    for tau in taus:
+        for cut in np.arange(lo, hi + 1e-9, 0.05):
+            coef, sse = _fit_hinge(y, *_interval_basis(t, cut, before=before, tau=tau))
+            if best is None or sse < best[0]:
+                best = (sse, float(cut), coef)
     if best is None:
         return None
     sse, cut, coef = best
     sst = float(np.sum((y - y.mean()) ** 2))
     return FlowFit(frame=cut, jump=float(coef[1] + jump_frames * coef[2]), floor=float(coef[0]),
                    r2=1.0 - sse / sst if sst > 0 else 0.0)
+
+
+def _fit_hinge(y: Arr, a: Arr, b: Arr) -> tuple[Arr, float]:
+    """Least squares ``y ~ c + alpha a + beta b`` with ``alpha, beta >= 0``: coefficients, SSE."""
+    design = np.stack([np.ones_like(y), a, b], axis=1)
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    if coef[1] < 0 or coef[2] < 0:  # refit without the offending term (non-negative model)
+        keep = [0] + [k for k in (1, 2) if coef[k] >= 0]
+        sub, *_ = np.linalg.lstsq(design[:, keep], y, rcond=None)
+        coef = np.zeros(3)
+        coef[keep] = sub
+        coef = np.maximum(coef, [-np.inf, 0.0, 0.0])
+    return np.asarray(coef, dtype=np.float64), float(np.sum((design @ coef - y) ** 2))
 
 
 def line_speed(w: Arr, k: Arr, *, lo: float = -0.3, hi: float = 1.3) -> Arr:
