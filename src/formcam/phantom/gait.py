@@ -50,7 +50,17 @@ import numpy as np
 from formcam.phantom.anthropometry import Anthropometry
 from formcam.phantom.bounce import pelvis_bounce_m
 from formcam.phantom.params import SETTINGS, PhantomParams
-from formcam.phantom.swing import FloatArray, SwingMixin, ease, hermite, rot
+from formcam.phantom.swing import (
+    SETTLE_SPEED_FRACTION,
+    SETTLE_TIME_S,
+    SINK_SPEED_MPS,
+    SINK_TIME_S,
+    FloatArray,
+    SwingMixin,
+    ease,
+    hermite,
+    rot,
+)
 
 __all__ = ["FOOT_FLAT_FRACTION", "SETTINGS", "FloatArray", "PhantomParams", "SagittalLeg", "hermite"]
 
@@ -103,17 +113,27 @@ class SagittalLeg(SwingMixin):
         return self.z_mean + self.hip_z_offset(tau)
 
     # -- stance ----------------------------------------------------------------------------------
+    def _settle(self, tau: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Shoe's (x, z) offset from a sole pinned to the belt at IC: it slides on forward and
+        sinks (midsole) with decaying speeds, as real shoes do after the force plate's contact."""
+        tau = np.maximum(np.asarray(tau, dtype=np.float64), 0.0)
+        dx = SETTLE_SPEED_FRACTION * self.v * SETTLE_TIME_S * (1.0 - np.exp(-tau / SETTLE_TIME_S))
+        unload = 1.0 - ease((tau - 0.7 * self.contact_s) / (0.3 * self.contact_s))
+        dz = -SINK_SPEED_MPS * SINK_TIME_S * (1.0 - np.exp(-tau / SINK_TIME_S)) * unload
+        return dx, dz
+
     def _foot(self, tau: FloatArray) -> tuple[tuple[FloatArray, FloatArray], ...]:
         """Heel, ankle, toe (x, z) and pitch from IC to heel-off (pivot on the heel or toe tip, then flat)."""
         b, beta0 = self.b, self.beta0
         tau = np.asarray(tau, dtype=np.float64)
         beta = beta0 * (1.0 - ease(tau / (FOOT_FLAT_FRACTION * self.contact_s)))
+        sx, sz = self._settle(tau)
         if beta0 >= 0:  # pivot on the heel
-            hx, hz = self.heel_ic_x - self.v * tau, np.zeros_like(tau)
+            hx, hz = self.heel_ic_x - self.v * tau + sx, sz
         else:  # pivot on the toe tip
-            tx = self.heel_ic_x + b.foot_m * math.cos(beta0) - self.v * tau
+            tx = self.heel_ic_x + b.foot_m * math.cos(beta0) - self.v * tau + sx
             fx, fz = rot(beta, b.foot_m, 0.0)
-            hx, hz = tx - fx, -fz
+            hx, hz = tx - fx, sz - fz
         ax, az = rot(beta, b.heel_back_m, b.ankle_height_m)
         tx2, tz2 = rot(beta, b.foot_m, 0.0)
         return (hx, hz), (hx + ax, hz + az), (hx + tx2, hz + tz2), (beta, beta)
@@ -167,9 +187,10 @@ class SagittalLeg(SwingMixin):
         # Thigh angle: theta_to - (theta_to - theta_ho) (1 - u)^n, n > 1, decelerating to 0 at TO.
         u = np.clip((tau - self.t_ho) / (self.contact_s - self.t_ho), 0.0, 1.0)
         theta = self.theta_to - (self.theta_to - self.theta_ho) * (1.0 - u) ** self.power_ho
-        hz = self.hip_z(tau)
+        sx, sz = self._settle(tau)
+        hz = self.hip_z(tau) - sz  # heights above the settled sole from here on
         kx, kz = -b.thigh_m * np.sin(theta), hz - b.thigh_m * np.cos(theta)
-        tx = self.heel_flat_x0 + b.foot_m - self.v * tau
+        tx = self.heel_flat_x0 + b.foot_m - self.v * tau + sx
         # Ankle: on the circle of radius shank around the knee and of radius r around the toe.
         rel_x, rel_z = b.heel_back_m - b.foot_m, b.ankle_height_m
         r = math.hypot(rel_x, rel_z)
@@ -190,7 +211,7 @@ class SagittalLeg(SwingMixin):
                 best = tuple(np.where(pick, new, old) for new, old in zip((ax, az, beta), best, strict=True))
         ax, az, beta = best  # type: ignore[misc]
         fx, fz = rot(beta, b.foot_m, 0.0)
-        return (tx - fx, -fz), (ax, az), (tx, np.zeros_like(tx)), (beta, beta)
+        return (tx - fx, sz - fz), (ax, az + sz), (tx, sz + np.zeros_like(tx)), (beta, beta)
 
     def _stance(self, tau: FloatArray) -> dict[str, FloatArray]:
         flat = tau <= self.t_ho

@@ -20,6 +20,12 @@ from formcam.phantom.anthropometry import Anthropometry
 FloatArray = NDArray[np.float64]
 log = logging.getLogger(__name__)
 _LANDING_DOWN_MPS = 0.35
+# After IC the shoe slides on over the belt and sinks (midsole), with decaying speeds, as the
+# markers on real shoes do after the force plate's contact (mocap, Fukuchi 2017).
+SETTLE_SPEED_FRACTION = 0.35  # shoe's forward speed over the belt at IC, share of belt speed
+SETTLE_TIME_S = 0.015  # its decay time
+SINK_SPEED_MPS = 0.5  # shoe's downward speed at IC (midsole compression)
+SINK_TIME_S = 0.02
 _SWING_KNEE_BOOST_DPS = 250.0
 _THETA_MIN_AT = 0.75
 _MAX_LANDING_RATE = 12.0  # rad/s
@@ -126,7 +132,8 @@ class SwingMixin:
 
         h0 = heel(0.0, 0.0)
         jac = np.column_stack([(heel(eps, 0.0) - h0) / eps, (heel(0.0, eps) - h0) / eps])
-        impact = np.linalg.solve(jac, np.array([-0.9 * self.v, -_LANDING_DOWN_MPS - z_rate]))
+        land_x = -(1.0 - SETTLE_SPEED_FRACTION) * self.v
+        impact = np.linalg.solve(jac, np.array([land_x, -_LANDING_DOWN_MPS - z_rate]))
         smooth = (
             np.array([start["theta"][1] - start["theta"][0], start["kappa"][1] - start["kappa"][0]]) / eps
         )
