@@ -50,7 +50,9 @@ def fit_change(speed: Arr, t_end: Arr, lo: float, hi: float, *, before: bool,
     ``before=True``: the speed is high before ``T`` and at the floor after (initial contact);
     ``False``: at the floor before and rising after (toe-off). ``T`` in ``[lo, hi]``
     (fractional frames). ``taus`` (frames): settling times tried for the jump's tail on the
-    floor's side (0 = a step; see :func:`_interval_basis`), the best fit wins. ``jump`` = the
+    floor's side (0 = a step; see :func:`_interval_basis`), the best fit wins; a tail only
+    where two intervals lie wholly on the decline's (rise's) side of ``T``, else the whole
+    change would pass for a tail. ``jump`` = the
     model's change ``jump_frames`` from ``T``; units of ``speed``.
     """
     ok = np.isfinite(speed)
@@ -59,7 +61,10 @@ def fit_change(speed: Arr, t_end: Arr, lo: float, hi: float, *, before: bool,
     y, t = speed[ok], t_end[ok]
     best: tuple[float, float, Arr] | None = None
     for tau in taus:
-        for cut in np.arange(lo, hi + 1e-9, 0.05):
+        # a tail needs the decline itself measured: two intervals wholly on its side of T
+        start = lo if tau == 0 else max(lo, float(t[1] if before else -np.inf))
+        end = hi if tau == 0 or before else min(hi, float(t[-2]) - 1.0)
+        for cut in np.arange(start, end + 1e-9, 0.05):
             coef, sse = _fit_hinge(y, *_interval_basis(t, cut, before=before, tau=tau))
             if best is None or sse < best[0]:
                 best = (sse, float(cut), coef)
