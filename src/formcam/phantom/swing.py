@@ -149,7 +149,7 @@ class SwingMixin:
         # without hyperextending before it: then the knee is still at IC (at its least
         # flexion) and the thigh alone retracts the heel, as in a reaching overstride.
         # (Tried before gentler blends, which land with the heel sliding forward.)
-        retract = [np.array([-f * self.v / jac[0, 0], 0.0]) for f in (0.9, 0.7, 0.5)]
+        retract = [np.array([f * land_x / jac[0, 0], 0.0]) for f in (1.0, 0.8, 0.6)]
         for rates in [candidates[0], *retract, *candidates[1:], 0.5 * impact, np.zeros(2)]:
             th_rate, ka_rate = np.clip(rates, -_MAX_LANDING_RATE, _MAX_LANDING_RATE)
             self._swing_theta = (
