@@ -14,7 +14,13 @@ Construction of one stride of one leg (time ``tau`` since its initial contact, I
   heel lowers; 0 lands on the flat sole, a midfoot strike). The foot
   rolls onto its sole (cosine ease, first 15 % of stance), stays flat, then the
   heel rises as the foot rotates about the planted toe tip. The contact point
-  moves backward at belt speed. While the foot is on its heel or flat, the knee
+  moves backward at belt speed, plus the shoe's *settling*: a real shoe does not
+  stop dead at contact (mocap markers on the shoe, Fukuchi 2017: at the force
+  plate's contact still ~0.4 x belt speed forward over the belt and ~0.9 m/s down,
+  at rest ~30-40 ms later), so the sole slides on forward (``SETTLE_SPEED_FRACTION``
+  of the belt speed, decaying over ``SETTLE_TIME_S``) and sinks into its midsole
+  (``SINK_SPEED_MPS``, ``SINK_TIME_S``; back up by TO); the swing lands at that
+  speed. Without it the knee flexed 610-1514 deg/s just after IC (mocap: 240-310). While the foot is on its heel or flat, the knee
   comes from a 2-link inverse kinematics (knee in front). From heel-off on, the
   thigh angle follows a cubic Hermite curve that reaches ``hip_extension_deg``
   with zero angular velocity exactly at toe-off (TO), and the ankle is the
