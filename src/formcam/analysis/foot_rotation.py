@@ -20,8 +20,8 @@ angle at mid-stance) is ``+forward_sign`` times the integrated spin.
 Clean inputs only: a step gets a value when its contact was timed from the same image
 motion (a keypoint-timed contact can be a frame or two off, and the strike rotation lasts
 about 40 ms), the spin was measured on every interval from contact to mid-stance, and on
-each of those intervals (after the one holding the contact) the labelled foot moves as a
-stance foot: some point of its sole line moves with the ground (within
+each of those intervals (after the one holding the contact and the shoe's settling,
+:data:`SETTLE_S`) the labelled foot moves as a stance foot: some point of its sole line moves with the ground (within
 ``max_pivot_leg_per_s``), so a frame where the model gave the label to the swinging
 foot does not put that foot's rotation into the sum. When fewer than half of a clip's
 steps give a clean rotation, the clip's strike angle is withheld
@@ -41,6 +41,10 @@ from formcam.series import FootMotion
 
 Arr = NDArray[np.float64]
 FLOW = "flow"
+SETTLE_S = 0.03
+"""Time (s) a shoe takes to come to rest on the ground after contact (mocap shoe markers:
+~30 ms after the force plate's contact; :mod:`formcam.analysis.events_flow`): the stance
+test of :func:`strike_angle_deg` skips it, as the rotation sum does not."""
 
 
 def rotation(spin: Arr, f0: float, f1: float) -> float:
@@ -95,7 +99,8 @@ def strike_angle_deg(motion: FootMotion, c: Contact, foot: int, *, forward_sign:
         return None
     f0, f1 = c.ic_frame, (c.ic_frame + c.to_frame) / 2
     rot = rotation(motion.rigid()[1][:, foot], f0, f1)
-    first, last = math.floor(f0) + 2, math.ceil(f1)
+    # the stance test starts once the shoe has settled (SETTLE_S after the contact)
+    first, last = max(math.floor(f0) + 2, math.ceil(f0 + SETTLE_S * fps) + 1), math.ceil(f1)
     if not np.isfinite(rot) or (last >= first and not _stance_ok(
             motion, foot, c, first, last, fps=fps, leg_px=leg_px, max_pivot_leg_per_s=max_pivot_leg_per_s)):
         return None
