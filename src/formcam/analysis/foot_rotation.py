@@ -21,7 +21,8 @@ Clean inputs only: a step gets a value when its contact was timed from the same 
 motion (a keypoint-timed contact can be a frame or two off, and the strike rotation lasts
 about 40 ms), the spin was measured on every interval from contact to mid-stance, and on
 each of those intervals (after the one holding the contact and the shoe's settling,
-:data:`SETTLE_S`) the labelled foot moves as a stance foot: some point of its sole line moves with the ground (within
+:data:`SETTLE_S`) the labelled foot moves as a stance foot: some point of its sole line
+moves with the ground (within
 ``max_pivot_leg_per_s``), so a frame where the model gave the label to the swinging
 foot does not put that foot's rotation into the sum. When fewer than half of a clip's
 steps give a clean rotation, the clip's strike angle is withheld

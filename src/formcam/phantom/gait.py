@@ -20,7 +20,8 @@ Construction of one stride of one leg (time ``tau`` since its initial contact, I
   at rest ~30-40 ms later), so the sole slides on forward (``SETTLE_SPEED_FRACTION``
   of the belt speed, decaying over ``SETTLE_TIME_S``) and sinks into its midsole
   (``SINK_SPEED_MPS``, ``SINK_TIME_S``; back up by TO); the swing lands at that
-  speed. Without it the knee flexed 610-1514 deg/s just after IC (mocap: 240-310). While the foot is on its heel or flat, the knee
+  speed. Without it the knee flexed 610-1514 deg/s just after IC (mocap: 240-310).
+  While the foot is on its heel or flat, the knee
   comes from a 2-link inverse kinematics (knee in front). From heel-off on, the
   thigh angle follows a cubic Hermite curve that reaches ``hip_extension_deg``
   with zero angular velocity exactly at toe-off (TO), and the ankle is the
