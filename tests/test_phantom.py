@@ -113,10 +113,10 @@ def test_stance_foot_is_planted_and_on_the_ground(runner: PhantomRunner) -> None
     t = np.linspace(t0, t0 + PARAMS.contact_s, 200)
     pose = runner.pose(t)
     lowest = np.minimum(pose.joint("left_heel")[:, 2], pose.joint("left_foot_index")[:, 2])
-    # the shoe sinks into its midsole after IC (at most SINK_SPEED_MPS x SINK_TIME_S) and is back at TO
-    assert abs(lowest[0]) < 1e-9 and abs(lowest[-1]) < 1e-6
-    assert lowest.max() < 1e-9 and lowest.min() > -SINK_SPEED_MPS * SINK_TIME_S - 1e-9
-    assert lowest.min() < -0.5 * SINK_SPEED_MPS * SINK_TIME_S
+    assert np.abs(lowest).max() < 1e-9  # the sole stays on the ground; its midsole compresses:
+    ankle_z = pose.joint("left_ankle")[:, 2] - lowest  # the ankle sinks by up to the settling depth
+    early = t < t0 + 0.1 * PARAMS.contact_s
+    assert ankle_z[early].min() < ankle_z[0] - 0.5 * SINK_SPEED_MPS * SINK_TIME_S
     late = t > t0 + 0.9 * PARAMS.contact_s  # rolling over the toe: the toe tip stays put (overground)
     assert np.ptp(pose.joint("left_foot_index")[late, 0]) < 1e-6  # the slide after IC has died out
     lengths = np.linalg.norm(pose.joint("left_knee") - pose.joint("left_hip"), axis=1)
@@ -296,13 +296,11 @@ def test_strike_patterns_land_the_right_part_of_the_foot_first(pattern: str) -> 
     flat_s = feet["foot_flat_ms"] / 1000.0
     later = r.pose(t_ic + np.array([0.5 * flat_s, flat_s, 0.5 * (flat_s + feet["heel_off_ms"] / 1000.0)]))
     heel_z, toe_z = later.joint(f"{side}_heel")[:, 2], later.joint(f"{side}_foot_index")[:, 2]
-    # flat from foot-flat on (heel and toe level), sunk into the midsole by at most the settling depth
-    assert np.abs(heel_z[1:] - toe_z[1:]).max() < 1e-9
-    assert heel_z[1:].max() <= 1e-9 and heel_z[1:].min() > -SINK_SPEED_MPS * SINK_TIME_S - 1e-9
+    assert np.abs(heel_z[1:]).max() < 1e-9 and np.abs(toe_z[1:]).max() < 1e-9  # flat from foot-flat on
     if pattern == "forefoot":
-        assert heel_z[0] > toe_z[0] + 1e-3 and toe_z[0] <= 1e-9  # the heel is still lowering
+        assert heel_z[0] > 1e-3 and abs(toe_z[0]) < 1e-9  # the heel is still lowering
     if pattern == "rearfoot":
-        assert toe_z[0] > heel_z[0] + 1e-3 and heel_z[0] <= 1e-9
+        assert toe_z[0] > 1e-3 and abs(heel_z[0]) < 1e-9
 
 
 def test_cli_strike_preset_sets_the_angle_and_refuses_a_contradiction() -> None:

@@ -1,19 +1,20 @@
 """Side view: which foot-point rule times this runner's contacts, decided by free fall.
 
 The foot-height rule (:func:`formcam.analysis.events_fit.ic_to`) finds the instant the foot
-point on the ground stops descending and starts rising. It is right for a heel strike and
-for a drawn foot that reaches its stance pose at contact, but on a real forefoot striker
-(force plates, ``../shared/mocap``) its IC is 26-44 ms late (the forefoot settles onto the
-ground over some 30 ms) and its TO 33-47 ms early. The alternative rules of
+point on the ground stops descending and starts rising. On a real foot (force plates,
+``../shared/mocap``, a forefoot striker) its IC is 26-44 ms late: the shoe settles onto
+the ground over some 30 ms; its TO 33-47 ms early. The alternative rules of
 :mod:`formcam.analysis.events_lock` (IC when the heel starts moving with the ground, TO when
-the last foot point leaves its stance level) are right there, and 15-27 ms early / 10-15
-ms late on drawn feet. Which one holds for a runner is a property of the runner's feet
-and of the keypoints, so it is decided per clip from evidence independent of the feet:
-the hips' free fall (:mod:`formcam.analysis.events_flight`) ends at IC and begins at TO.
-An alternative replaces the default only when, over the clip's contacts, its median
-offset from the flight edges is smaller than the default's by more than the flight
-edges' own uncertainty (:data:`~formcam.analysis.events_flight.AGREE_MARGIN_IC_S`, ``_TO_S``); without
-a free fall (no flight phase, hips too noisy) the default stays.
+the last foot point leaves its stance level) are right there. The phantom's shoe settles
+the same way (:mod:`formcam.phantom.gait`), and there too the foot height is 23-55 ms late
+at IC and the ground lock within 3-8 ms (true keypoints at 30-120 fps), while its TO is
+within a frame where the toe tip leaves the ground at once. So IC is the ground lock by
+default and TO the foot height, each replaced by the other rule only when the hips' free
+fall (:mod:`formcam.analysis.events_flight`, which ends at IC and begins at TO), over the
+clip's contacts, agrees with the other rule's median offset better by more than the flight
+edges' own uncertainty (:data:`~formcam.analysis.events_flight.AGREE_MARGIN_IC_S`,
+``_TO_S``). Without a free fall (no flight phase, hips too noisy) the defaults stay. A
+contact whose ground lock cannot be timed keeps its foot-height IC.
 """
 
 from __future__ import annotations
@@ -71,18 +72,21 @@ def choose_timing(series: PoseSeries, contacts: list[Contact], *, step_s: float,
     so (see the module docstring), and a one-line description of the timing used."""
     fps = float(series.fps)
     ref = flight_reference(series, step_s, leg_px) if contacts else None
-    if ref is None:
-        return contacts, "foot height (no free fall to arbitrate)"
-    nan = float("nan")
-    ic = np.array([c.ic_frame for c in contacts])
-    to = np.array([c.to_frame for c in contacts])
-    ic_alt = np.array([nan if c.ic_alt_frame is None else c.ic_alt_frame for c in contacts])
-    to_alt = np.array([nan if c.to_alt_frame is None else c.to_alt_frame for c in contacts])
-    use_ic, d_ic, a_ic = prefer_alternative(ic, ic_alt, ref[0], fps, margin_s=AGREE_MARGIN_IC_S)
-    use_to, d_to, a_to = prefer_alternative(to, to_alt, ref[1], fps, margin_s=AGREE_MARGIN_TO_S)
-    log.info("side-view timing vs free fall (median ms): IC foot height %+.1f, ground lock %+.1f -> %s; "
-             "TO foot height %+.1f, last off %+.1f -> %s", d_ic, a_ic, "lock" if use_ic else "height",
-             d_to, a_to, "last off" if use_to else "height")
+    # IC: the ground lock unless the free fall prefers the foot height; TO: the foot height
+    # unless it prefers the last-off rule (see the module docstring)
+    use_ic, use_to, why = True, False, "no free fall to arbitrate"
+    if ref is not None:
+        nan = float("nan")
+        ic = np.array([c.ic_frame for c in contacts])
+        to = np.array([c.to_frame for c in contacts])
+        ic_alt = np.array([nan if c.ic_alt_frame is None else c.ic_alt_frame for c in contacts])
+        to_alt = np.array([nan if c.to_alt_frame is None else c.to_alt_frame for c in contacts])
+        height_ic, a_ic, d_ic = prefer_alternative(ic_alt, ic, ref[0], fps, margin_s=AGREE_MARGIN_IC_S)
+        use_to, d_to, a_to = prefer_alternative(to, to_alt, ref[1], fps, margin_s=AGREE_MARGIN_TO_S)
+        use_ic, why = not height_ic, "chosen by the hips' free fall"
+        log.info("side-view timing vs free fall (median ms): IC foot height %+.1f, ground lock %+.1f -> %s; "
+                 "TO foot height %+.1f, last off %+.1f -> %s", d_ic, a_ic, "lock" if use_ic else "height",
+                 d_to, a_to, "last off" if use_to else "height")
     frames = np.arange(series.n_frames, dtype=np.float64)
     out = []
     for c in contacts:
@@ -95,4 +99,4 @@ def choose_timing(series: PoseSeries, contacts: list[Contact], *, step_s: float,
                            to_s=float(np.interp(new_to, frames, series.t_s)),
                            method="ground-lock" if new_ic != c.ic_frame else c.method))
     what = f"IC {'ground lock' if use_ic else 'foot height'}, TO {'last off' if use_to else 'foot height'}"
-    return out, what + " (chosen by the hips' free fall)"
+    return out, f"{what} ({why})"

@@ -19,7 +19,8 @@ Construction of one stride of one leg (time ``tau`` since its initial contact, I
   plate's contact still ~0.4 x belt speed forward over the belt and ~0.9 m/s down,
   at rest ~30-40 ms later), so the sole slides on forward (``SETTLE_SPEED_FRACTION``
   of the belt speed, decaying over ``SETTLE_TIME_S``) and sinks into its midsole
-  (``SINK_SPEED_MPS``, ``SINK_TIME_S``; back up by TO); the swing lands at that
+  under the ankle (``SINK_SPEED_MPS``, ``SINK_TIME_S``; back up by TO; the sole's
+  heel and toe points stay on the ground); the swing lands at that
   speed. Without it the knee flexed 610-1514 deg/s just after IC (mocap: 240-310).
   While the foot is on its heel or flat, the knee
   comes from a 2-link inverse kinematics (knee in front). From heel-off on, the
@@ -122,7 +123,8 @@ class SagittalLeg(SwingMixin):
     # -- stance ----------------------------------------------------------------------------------
     def _settle(self, tau: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Shoe's (x, z) offset from a sole pinned to the belt at IC: it slides on forward and
-        sinks (midsole) with decaying speeds, as real shoes do after the force plate's contact."""
+        sinks (the midsole under the ankle compresses) with decaying speeds, as real shoes do
+        after the force plate's contact."""
         tau = np.maximum(np.asarray(tau, dtype=np.float64), 0.0)
         dx = SETTLE_SPEED_FRACTION * self.v * SETTLE_TIME_S * (1.0 - np.exp(-tau / SETTLE_TIME_S))
         unload = 1.0 - ease((tau - 0.7 * self.contact_s) / (0.3 * self.contact_s))
@@ -136,12 +138,12 @@ class SagittalLeg(SwingMixin):
         beta = beta0 * (1.0 - ease(tau / (FOOT_FLAT_FRACTION * self.contact_s)))
         sx, sz = self._settle(tau)
         if beta0 >= 0:  # pivot on the heel
-            hx, hz = self.heel_ic_x - self.v * tau + sx, sz
+            hx, hz = self.heel_ic_x - self.v * tau + sx, np.zeros_like(tau)
         else:  # pivot on the toe tip
             tx = self.heel_ic_x + b.foot_m * math.cos(beta0) - self.v * tau + sx
             fx, fz = rot(beta, b.foot_m, 0.0)
-            hx, hz = tx - fx, sz - fz
-        ax, az = rot(beta, b.heel_back_m, b.ankle_height_m)
+            hx, hz = tx - fx, -fz
+        ax, az = rot(beta, b.heel_back_m, b.ankle_height_m + sz)  # the midsole compressed under the ankle
         tx2, tz2 = rot(beta, b.foot_m, 0.0)
         return (hx, hz), (hx + ax, hz + az), (hx + tx2, hz + tz2), (beta, beta)
 
@@ -195,12 +197,12 @@ class SagittalLeg(SwingMixin):
         u = np.clip((tau - self.t_ho) / (self.contact_s - self.t_ho), 0.0, 1.0)
         theta = self.theta_to - (self.theta_to - self.theta_ho) * (1.0 - u) ** self.power_ho
         sx, sz = self._settle(tau)
-        hz = self.hip_z(tau) - sz  # heights above the settled sole from here on
+        hz = self.hip_z(tau)
         kx, kz = -b.thigh_m * np.sin(theta), hz - b.thigh_m * np.cos(theta)
         tx = self.heel_flat_x0 + b.foot_m - self.v * tau + sx
         # Ankle: on the circle of radius shank around the knee and of radius r around the toe.
-        rel_x, rel_z = b.heel_back_m - b.foot_m, b.ankle_height_m
-        r = math.hypot(rel_x, rel_z)
+        rel_x, rel_z = b.heel_back_m - b.foot_m, b.ankle_height_m + sz  # compressed midsole
+        r = np.hypot(rel_x, rel_z)
         dx, dz = kx - tx, kz
         d = np.hypot(dx, dz)
         a = (r**2 - b.shank_m**2 + d**2) / (2 * d)
@@ -209,7 +211,7 @@ class SagittalLeg(SwingMixin):
         best = None
         for sign in (1.0, -1.0):
             ax, az = px + sign * h * (-dz / d), pz + sign * h * (dx / d)
-            beta = np.arctan2(az, ax - tx) - math.atan2(rel_z, rel_x)
+            beta = np.arctan2(az, ax - tx) - np.arctan2(rel_z, rel_x)
             beta = (beta + np.pi) % (2 * np.pi) - np.pi
             if best is None:
                 best = (ax, az, beta)
@@ -218,7 +220,7 @@ class SagittalLeg(SwingMixin):
                 best = tuple(np.where(pick, new, old) for new, old in zip((ax, az, beta), best, strict=True))
         ax, az, beta = best  # type: ignore[misc]
         fx, fz = rot(beta, b.foot_m, 0.0)
-        return (tx - fx, sz - fz), (ax, az + sz), (tx, sz + np.zeros_like(tx)), (beta, beta)
+        return (tx - fx, -fz), (ax, az), (tx, np.zeros_like(tx)), (beta, beta)
 
     def _stance(self, tau: FloatArray) -> dict[str, FloatArray]:
         flat = tau <= self.t_ho

@@ -32,7 +32,7 @@ _MAX_LANDING_RATE = 12.0  # rad/s
 _KAPPA_MAX_AT = 0.5
 
 
-def rot(beta: FloatArray | float, x: float, z: float) -> tuple[FloatArray, FloatArray]:
+def rot(beta: FloatArray | float, x: float, z: FloatArray | float) -> tuple[FloatArray, FloatArray]:
     """Rotate the x-z vector ``(x, z)`` by ``beta`` radians (counter-clockwise: toes up)."""
     c, s = np.cos(beta), np.sin(beta)
     return np.asarray(x * c - z * s, dtype=np.float64), np.asarray(x * s + z * c, dtype=np.float64)
