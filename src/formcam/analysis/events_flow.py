@@ -27,11 +27,12 @@ Method, per contact (frames are fractional indices, interval ``i`` = frames ``i-
    changes as they are. The feet' motion follows the label repairs of the cleaning
    (:meth:`formcam.series.FootMotion.swapped`).
 4. *Fits*: IC is the end of a decline, ``s = c + [t < T] (a + b (T - t)) + [t >= T] a
-   exp(-(t - T) / tau)``, with the settling time ``tau`` tried from ``ic_settle_s`` (0, 10, 20
-   ms; 0 = a step): a real shoe does not stop dead at contact. Its markers (mocap, force
-   plate) still move at ~0.4 of the belt speed over the belt at IC and come to rest over
-   ~30 ms (midsole, shoe on the foot), so the end of the decline alone came 19-21 ms after
-   the force plate's IC at 60-240 fps; the kink before the tail is within -7..+6 ms. TO is
+   exp(-(t - T) / tau)``, with the settling time ``tau`` tried from ``ic_settle_s`` (0 = a
+   step, and 15 ms, the mocap shoes' decay time), the better fit wins: a real shoe does not
+   stop dead at contact. Its markers (mocap, force plate) still move at ~0.4 of the belt
+   speed over the belt at IC and come to rest over ~30 ms (midsole, shoe on the foot), so
+   the end of the decline alone came 20-21 ms after the force plate's IC at 60-240 fps; the
+   kink before the tail is +3 ms. TO is
    the start of a rise, ``s = c + [t > T] (a + b (t - T))`` (``a, b >= 0``); both averaged
    exactly over the intervals, least squares over ``T`` on a 0.05-frame grid. The data run from the
    swing's sustained peak speed (the smallest of three frames: a spike is no peak) through
@@ -166,7 +167,7 @@ class FlowSettings:
     min_r2: float = 0.6
     min_measured: float = 0.7
     contact_ms_range: tuple[float, float] = (80.0, 500.0)
-    ic_settle_s: tuple[float, ...] = (0.0, 0.01, 0.02)
+    ic_settle_s: tuple[float, ...] = (0.0, 0.015)
     to_settle_s: tuple[float, ...] = (0.0,)  # a tail before TO made mocap TO 7-21 ms late
 
 
