@@ -179,7 +179,7 @@ class _Model:
         self.h0 = ank0[0, 1] + dy - off
         self.heel_x = d - ank0[0, 0]  # heel contact X relative to the hip X at IC
         ank_to, _ = self.foot_stance(np.array([self.tc]))
-        ank_to_x = self.heel_x + ank_to[0, 0]
+        ank_to_x = self.heel_x + ank_to[0, 0] + settle_cm(np.array([self.tc]))[0]
         hy = self.hip_y(np.array([self.tc]), 1)[0]
         target = -np.radians(p.hip_extension_deg)
         lo, hi = ank_to_x - b.l1, ank_to_x + np.sqrt(max((b.l1 + b.l2) ** 2 - (hy - ank_to[0, 1]) ** 2, 0))
@@ -197,7 +197,7 @@ class _Model:
         lift = self.p.lift_speed_m_s * 100
         land = self.p.landing_speed_m_s * 100
         d_to = np.array([-self.v, lift - self._hip_vy(tc)])
-        d_ic = np.array([-self.v, -land - self._hip_vy(ts)])
+        d_ic = np.array([-self.v + SETTLE_CM / SETTLE_S, -land - self._hip_vy(ts)])
         leg = b.l1 + b.l2
         # last ``t_fp`` s before IC: the foot falls at constant ``land`` cm/s (ground frame)
         t_fp = 0.12 * sw
@@ -218,7 +218,8 @@ class _Model:
     def stance_rel(self, s: Arr) -> tuple[Arr, Arr]:
         """Ankle relative to the stance hip, and foot angle, during stance."""
         ank, phi = self.foot_stance(s)
-        rel = np.stack([self.heel_x + ank[..., 0] - self.v * s, ank[..., 1] - self.hip_y(s, 1)], axis=-1)
+        rel = np.stack([self.heel_x + ank[..., 0] - self.v * s + settle_cm(s),
+                        ank[..., 1] - self.hip_y(s, 1)], axis=-1)
         return rel, phi
 
     def leg_rel(self, s: Arr) -> tuple[Arr, Arr]:
@@ -231,6 +232,17 @@ class _Model:
         smooth = u * u * (3 - 2 * u)
         phi[sw] = -self.beta + (self.alpha + self.beta) * smooth
         return rel, phi
+
+
+SETTLE_CM = 1.5
+SETTLE_S = 0.015
+
+
+def settle_cm(s: Arr) -> Arr:
+    """The shoe's slide over the ground after contact (cm, forward), ``s`` s after IC: real shoes
+    (mocap markers) still move at ~0.4 of the belt speed at the force plate's contact and come
+    to rest over ~30 ms (:mod:`formcam.phantom.gait` settles the same way)."""
+    return np.asarray(SETTLE_CM * (1.0 - np.exp(-np.maximum(s, 0.0) / SETTLE_S)), dtype=np.float64)
 
 
 def _foot_points(ank: Arr, phi: Arr, b: _Body) -> tuple[Arr, Arr]:
