@@ -16,7 +16,7 @@ import pytest
 
 from formcam.options import AnalyzeOptions
 from formcam.pipeline import analyze_keypoints, analyze_video, estimate_pose
-from formcam.series import load_keypoints
+from formcam.series import load_keypoints, save_keypoints
 from formcam.verify import TOLERANCES
 
 DATA = Path(__file__).parent / "data"
@@ -82,9 +82,14 @@ def _leg_m(report: dict[str, Any]) -> float:
 @pytest.mark.parametrize("clip", ["side_treadmill_01_portrait_60fps", "rear_treadmill_01_gym_handheld"])
 def test_keypoints_and_metrics_as_with_the_previous_defaults(clip: str, shared_video,  # type: ignore[no-untyped-def]
                                                              tmp_path: Path) -> None:
-    """The committed keypoints were made with the previous defaults (MediaPipe full, 3 people)."""
+    """The committed keypoints were made with the previous defaults (MediaPipe full, 3 people). They
+    carry no image motion of the feet, so the new run's keypoints are analysed without it too:
+    the comparison is of the pose stages (the feet's motion retimes side-view contacts, e.g. the
+    knee at contact here 23.9 -> 19.8 deg, which is the analysis, not the pose defaults)."""
     video = shared_video(f"{clip}.mp4")
-    new = analyze_video(video, tmp_path / "new", AnalyzeOptions(outputs=False, render_video=False))
+    run = analyze_video(video, tmp_path / "new", AnalyzeOptions(outputs=False, render_video=False))
+    plain = save_keypoints(tmp_path / "new_plain.npz", run.series)
+    new = analyze_keypoints(plain, tmp_path / "new_plain", AnalyzeOptions(outputs=False))
     old = analyze_keypoints(KEYPOINTS / f"{clip}.npz", tmp_path / "old", AnalyzeOptions(outputs=False))
     before = load_keypoints(KEYPOINTS / f"{clip}.npz")
     d = np.linalg.norm(new.series.xy[:, BODY] - before.xy[:, BODY], axis=2)
