@@ -6,7 +6,7 @@
 the low-pass (swap-fixed and gap-filled only): their hinge fit is its own
 noise filter and a low-pass would round the contact kink. Angles and positions
 come from the low-passed series. Events and the view decisions use only the
-:func:`running_segment` (the longest stretch with the runner tracked and
+:func:`formcam.analysis.segment.running_segment` (the longest stretch with the runner tracked and
 moving); event frames are shifted back to whole-clip frame indices and a
 warning names the segment.
 
@@ -25,8 +25,6 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
-from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
 from formcam.analysis.clean import CleanReport, clean_series, default_cutoff_hz, lowpass, swap_legs
 from formcam.analysis.events import Events, detect_events
@@ -35,6 +33,7 @@ from formcam.analysis.kinematics import Kinematics, compute_kinematics, leg_leng
 from formcam.analysis.metrics import step_values
 from formcam.analysis.plausibility import check_summary, withhold
 from formcam.analysis.scale import Scale, estimate_scale
+from formcam.analysis.segment import MIN_TRUNK_FRACTION, pd_fill, running_segment, shows_trunk
 from formcam.analysis.sides import SIDE_CONFIDENCE_MIN
 from formcam.analysis.summary import NEAR_FAR_METRICS, NEAR_FAR_NOTE, summarize, warnings_for
 from formcam.analysis.timebase import TIME_METRICS, TimeBase, retime, time_base
@@ -45,9 +44,9 @@ from formcam.series import FootMotion, PoseSeries
 log = logging.getLogger(__name__)
 
 MIN_FRAMES = 10
-MIN_TRUNK_FRACTION = 0.2
-"""Below this share of the hip frames showing the shoulders too, the clip is analysed as
-framed from the waist down (legs only): leg metrics measured, trunk metrics unavailable."""
+# The segment helpers moved to formcam.analysis.segment; still importable from here.
+__all__ = ["MIN_FRAMES", "MIN_TRUNK_FRACTION", "Analysis", "analyze_series", "pd_fill", "running_segment",
+           "shows_trunk"]
 
 
 @dataclass(frozen=True)
@@ -121,57 +120,6 @@ def _jsonable(obj: Any) -> Any:
 
 def _slice(series: PoseSeries, s0: int, s1: int) -> PoseSeries:
     return replace(series, xy=series.xy[s0:s1], score=series.score[s0:s1], t_s=series.t_s[s0:s1])
-
-
-def shows_trunk(series: PoseSeries, *, min_score: float = 0.3) -> bool:
-    """Whether the shoulders are in view: in at least :data:`MIN_TRUNK_FRACTION` of the
-    frames that show the hips (False for a clip framed from the waist down)."""
-    hips = int(series.present(min_score=min_score, trunk=False).sum())
-    both = int(series.present(min_score=min_score).sum())
-    return hips == 0 or both >= MIN_TRUNK_FRACTION * hips
-
-
-def running_segment(series: PoseSeries, *, min_score: float = 0.3, bridge_s: float = 0.5,
-                    window_s: float = 1.0, min_motion: float = 0.15, trunk: bool = True) -> tuple[int, int]:
-    """Half-open frame range ``[s0, s1)`` that is analysed for events and decisions.
-
-    The longest run of frames where the runner's hips and (with ``trunk``) shoulders
-    are found (score >= ``min_score``) and the legs move like running: the range of the
-    ankle-to-ankle offset (x and y, px) over a centred ``window_s`` window is at
-    least ``min_motion`` leg lengths. That excludes a frozen video frame (e.g. a
-    paused player in a screen recording: the model re-estimates the same image
-    with ~1-3 px jitter) and standing or crouching (starting blocks). Gaps up to
-    ``bridge_s`` are bridged. The whole clip when nothing qualifies.
-    """
-    ok = np.asarray(series.present(min_score=min_score, trunk=trunk), dtype=bool)
-    xy = np.where((series.score >= min_score)[..., None], series.xy, np.nan)
-    d = xy[:, series.index("left_ankle")] - xy[:, series.index("right_ankle")]
-    leg = leg_length_px(replace(series, xy=xy))
-    w = max(3, round(window_s * series.fps))
-    if np.isfinite(leg) and np.isfinite(d).any():
-        rng = np.zeros(series.n_frames)
-        for c in range(2):
-            col = pd_fill(d[:, c])
-            rng = np.maximum(rng, maximum_filter1d(col, w) - minimum_filter1d(col, w))
-        ok &= rng >= min_motion * leg
-    idx = np.flatnonzero(ok)
-    if idx.size == 0:
-        return 0, series.n_frames
-    gap = max(1, round(bridge_s * series.fps))
-    breaks = np.flatnonzero(np.diff(idx) > gap + 1)
-    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
-    ends = np.concatenate([idx[breaks], [idx[-1]]]) + 1
-    k = int(np.argmax(ends - starts))
-    return int(starts[k]), int(ends[k])
-
-
-def pd_fill(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Linear interpolation of NaNs (ends held); all-NaN stays NaN."""
-    ok = np.isfinite(x)
-    if ok.all() or not ok.any():
-        return x
-    i = np.arange(x.size, dtype=np.float64)
-    return np.asarray(np.interp(i, i[ok], x[ok]))
 
 
 @dataclass(frozen=True)
