@@ -5,11 +5,14 @@ point on the ground stops descending and starts rising. On a real foot (force pl
 ``../shared/mocap``, a forefoot striker) its IC is 26-44 ms late: the shoe settles onto
 the ground over some 30 ms; its TO 33-47 ms early. The alternative rules of
 :mod:`formcam.analysis.events_lock` (IC when the heel starts moving with the ground, TO when
-the last foot point leaves its stance level) are right there. The phantom's shoe settles
-the same way (:mod:`formcam.phantom.gait`), and there too the foot height is 23-55 ms late
-at IC and the ground lock within 3-8 ms (true keypoints at 30-120 fps), while its TO is
-within a frame where the toe tip leaves the ground at once. So IC is the ground lock by
-default and TO the foot height, each replaced by the other rule only when the hips' free
+the last foot point leaves its stance level) are right there: real shoes settle onto the
+ground over ~30 ms after the force plate's contact. The drawn foot does not tell the rules
+apart (the phantom's shoe settles too, :mod:`formcam.phantom.gait`, but its heel and toe
+points are the sole's, which stays on the ground: at 30 fps the foot height reads +11 ms
+and the ground lock +22 ms from the flight edges, at 60-120 fps the lock is mostly not
+timed). So IC defaults to the rule that is right on real shoes, the ground lock, and TO to
+the foot height (within a frame where the toe tip leaves the ground at once), each replaced
+by the other rule only when the hips' free
 fall (:mod:`formcam.analysis.events_flight`, which ends at IC and begins at TO), over the
 clip's contacts, agrees with the other rule's median offset better by more than the flight
 edges' own uncertainty (:data:`~formcam.analysis.events_flight.AGREE_MARGIN_IC_S`,
