@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 from scipy.interpolate import CubicHermiteSpline
 
 from formcam.phantom.bounce import pelvis_bounce_m
+from formcam.phantom.swing import SETTLE_TIME_S
 from formcam.series import BLAZEPOSE_KEYPOINTS, PoseSeries
 
 Arr = NDArray[np.float64]
@@ -197,7 +198,7 @@ class _Model:
         lift = self.p.lift_speed_m_s * 100
         land = self.p.landing_speed_m_s * 100
         d_to = np.array([-self.v, lift - self._hip_vy(tc)])
-        d_ic = np.array([-self.v + SETTLE_CM / SETTLE_S, -land - self._hip_vy(ts)])
+        d_ic = np.array([-self.v + SETTLE_CM / SETTLE_TIME_S, -land - self._hip_vy(ts)])
         leg = b.l1 + b.l2
         # last ``t_fp`` s before IC: the foot falls at constant ``land`` cm/s (ground frame)
         t_fp = 0.12 * sw
@@ -234,15 +235,14 @@ class _Model:
         return rel, phi
 
 
-SETTLE_CM = 1.5
-SETTLE_S = 0.015
+SETTLE_CM = 1.5  # ~ the phantom's SETTLE_SPEED_FRACTION x 3 m/s x SETTLE_TIME_S
 
 
 def settle_cm(s: Arr) -> Arr:
     """The shoe's slide over the ground after contact (cm, forward), ``s`` s after IC: real shoes
     (mocap markers) still move at ~0.4 of the belt speed at the force plate's contact and come
     to rest over ~30 ms (:mod:`formcam.phantom.gait` settles the same way)."""
-    return np.asarray(SETTLE_CM * (1.0 - np.exp(-np.maximum(s, 0.0) / SETTLE_S)), dtype=np.float64)
+    return np.asarray(SETTLE_CM * (1.0 - np.exp(-np.maximum(s, 0.0) / SETTLE_TIME_S)), dtype=np.float64)
 
 
 def _foot_points(ank: Arr, phi: Arr, b: _Body) -> tuple[Arr, Arr]:

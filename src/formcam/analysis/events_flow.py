@@ -32,12 +32,12 @@ Method, per contact (frames are fractional indices, interval ``i`` = frames ``i-
    stop dead at contact. Its markers (mocap, force plate) still move at ~0.4 of the belt
    speed over the belt at IC and come to rest over ~30 ms (midsole, shoe on the foot), so
    the end of the decline alone came 20-21 ms after the force plate's IC at 60-240 fps; the
-   kink before the tail is +3 ms. TO is
-   the start of a rise, ``s = c + [t > T] (a + b (t - T))`` (``a, b >= 0``); both averaged
-   exactly over the intervals, least squares over ``T`` on a 0.05-frame grid. The data run from the
-   swing's sustained peak speed (the smallest of three frames: a spike is no peak) through
-   the change to mid-stance, only from the frame before the speed last held half that peak
-   (IC; to the frame after it first holds it, TO); values of half the peak or more on the
+   kink before the tail is +3 ms. TO is the start of a rise, ``s = c + [t > T] (a + b (t -
+   T))`` (``a, b >= 0``); both averaged exactly over the intervals, least squares over ``T``
+   on a 0.05-frame grid. The data run from the swing's sustained peak speed (the smallest
+   of three frames: a spike is no peak) through the change to mid-stance, only from the
+   frame before the speed last held half that peak (IC; to the frame after it first holds
+   it, TO); values of half the peak or more on the
    stance side are spikes (a keypoint on the other foot) and are left out. ``T`` is searched
    within ``search_s`` of the keypoint event, not past mid-stance, and not before the
    previous contact's toe-off (IC) or after the next contact's IC (TO): running has a

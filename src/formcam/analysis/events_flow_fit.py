@@ -52,8 +52,8 @@ def fit_change(speed: Arr, t_end: Arr, lo: float, hi: float, *, before: bool,
     (fractional frames). ``taus`` (frames): settling times tried for the jump's tail on the
     floor's side (0 = a step; see :func:`_interval_basis`), the best fit wins; a tail only
     where two intervals lie wholly on the decline's (rise's) side of ``T``, else the whole
-    change would pass for a tail. ``jump`` = the
-    model's change ``jump_frames`` from ``T``; units of ``speed``.
+    change would pass for a tail. ``jump`` = the model's change ``jump_frames`` from ``T``;
+    units of ``speed``.
     """
     ok = np.isfinite(speed)
     if ok.sum() < 5 or hi <= lo:
@@ -61,9 +61,11 @@ def fit_change(speed: Arr, t_end: Arr, lo: float, hi: float, *, before: bool,
     y, t = speed[ok], t_end[ok]
     best: tuple[float, float, Arr] | None = None
     for tau in taus:
-        # a tail needs the decline itself measured: two intervals wholly on its side of T
-        start = lo if tau == 0 else max(lo, float(t[1] if before else -np.inf))
-        end = hi if tau == 0 or before else min(hi, float(t[-2]) - 1.0)
+        start, end = lo, hi  # a tail needs two intervals wholly on the change's side of T
+        if tau > 0 and before:
+            start = max(lo, float(t[1]))
+        elif tau > 0:
+            end = min(hi, float(t[-2]) - 1.0)
         for cut in np.arange(start, end + 1e-9, 0.05):
             coef, sse = _fit_hinge(y, *_interval_basis(t, cut, before=before, tau=tau))
             if best is None or sse < best[0]:
