@@ -10,7 +10,7 @@ import pytest
 
 from formcam.analysis.events import Contact
 from formcam.analysis.foot_rotation import enough_rotations, rotation, strike_angle_deg, uses_rotation
-from formcam.analysis.step_reading import at_contact, contact_reader, interp_at
+from formcam.analysis.step_reading import at_contact, at_kink, contact_reader, interp_at
 from formcam.series import FOOT_MOTION_CHANNELS, SOLE_FRACTIONS, FootMotion
 
 FPS = 60.0
@@ -119,6 +119,25 @@ def test_motion_timed_contact_reads_between_the_frames_around_it() -> None:
     kp_read = contact_reader(_contact(20.4, 35.0, "keypoints"))
     assert kp_read(t, model, tic) == pytest.approx(at_contact(t, model, tic))
     assert kp_read(t, model, tic) - 20.0 > 2.5
+    angle_read = contact_reader(_contact(20.4, 35.0), kinked=True)
+    assert angle_read(t, model, tic) == pytest.approx(at_kink(t, model, tic))
+    assert abs(angle_read(t, model, tic) - 20.0) < 0.7
+
+
+@pytest.mark.parametrize("u", [0.2, 0.5, 0.8])
+def test_an_angle_that_kinks_at_contact_is_read_at_the_kink(u: float) -> None:
+    """A knee nearly still before contact (extending 50 deg/s) and flexing at 820 deg/s after
+    it (the phantom's straight-legged overstride): the line between the two frames around
+    contact reads u (1 - u) h (820 + 50) too high; the two-sided fit reads the kink."""
+    t = np.arange(40) / FPS
+    tic = (20 + u) / FPS
+    y = 10.0 + np.where(t < tic, -50.0, 820.0) * (t - tic)
+    bias = u * (1 - u) / FPS * 870.0
+    assert interp_at(t, y, tic) == pytest.approx(10.0 + bias)
+    assert at_kink(t, y, tic) == pytest.approx(10.0, abs=1e-9)
+    # no samples on one side: interpolation (here NaN at the clip's edge)
+    assert np.isnan(at_kink(t, y, t[-1] + 0.5 / FPS))
+    assert at_kink(t[:22], y[:22], tic) == pytest.approx(interp_at(t[:22], y[:22], tic))
 
 
 @pytest.mark.parametrize("kw", [{"strike_deg": 10.0}, {"strike_deg": 18.0, "flat_frames": 4.0, "seed": 2},

@@ -43,8 +43,9 @@ summarised as ``{value, unit, left, right, n_steps, available, reason, spread}``
   ==========================  ==========================================================
 
 * Values *at* IC are read by :func:`formcam.analysis.step_reading.contact_reader`: a fit to
-  the samples before a keypoint-timed contact, interpolation at a contact timed from the
-  shoe's image motion.
+  the samples before a keypoint-timed contact; at a contact timed from the shoe's image
+  motion, interpolation (positions) or two lines meeting at contact (joint angles, which
+  kink at the impact: :func:`formcam.analysis.step_reading.at_kink`).
 * View gating: sagittal metrics need a side view, frontal ones a rear or front
   view; ``cadence_spm`` and ``contact_time_ms`` are available in every view (rear /
   front contacts: :mod:`formcam.analysis.events_frontal`; contact time is withheld,
@@ -159,7 +160,7 @@ def _step(kin: Kinematics, raw: Kinematics, contacts: tuple[Contact, ...], k: in
     stride_end = next_ic(contacts, k, same=True, max_s=1.5 * stride_s)
     step_end = next_ic(contacts, k, same=False, max_s=0.75 * stride_s)
     trunk = window(t, kin.trunk_lean_deg, c.ic_s, c.to_s)
-    read = contact_reader(c)
+    read, read_angle = contact_reader(c), contact_reader(c, kinked=True)
     ahead = read(t, (raw.ankle_ahead_px if raw.heel_ahead_px is None else raw.heel_ahead_px)[:, j], c.ic_s)
     out: dict[str, float | None] = {
         "contact_time_ms": c.contact_time_ms,
@@ -167,8 +168,8 @@ def _step(kin: Kinematics, raw: Kinematics, contacts: tuple[Contact, ...], k: in
         "trunk_lean_deg": float(np.mean(trunk)) if trunk.size else at(kin.trunk_lean_deg, mid),
         "overstride_cm": ahead / scale.px_per_cm,
         "overstride_ratio": ahead / kin.leg_length_px,
-        "shank_angle_ic_deg": read(t, raw.shank_angle_deg[:, j], c.ic_s),
-        "knee_flexion_ic_deg": read(t, raw.knee_flexion_deg[:, j], c.ic_s),
+        "shank_angle_ic_deg": read_angle(t, raw.shank_angle_deg[:, j], c.ic_s),
+        "knee_flexion_ic_deg": read_angle(t, raw.knee_flexion_deg[:, j], c.ic_s),
         "hip_extension_deg": (peak_fit(t, -raw.thigh_angle_deg[:, j], c.ic_s, stride_end)
                               if stride_end else None),
         "vertical_oscillation_cm": (p2p(window(t, kin.hip_mid_uv_px[:, 1], c.ic_s, step_end))
