@@ -93,6 +93,23 @@ def test_tracking_through_an_arm_occlusion_drops_hidden_frames() -> None:
     assert np.allclose(got[30, 0], [118.0, 90.0 + 3.0 * math.sin(10.0)])
 
 
+def test_lost_pair_is_not_taken_back_from_dots_of_another_colour() -> None:
+    """Both stickers hidden long enough for a fresh search, while two dark corners of the shorts
+    fit the pair's geometry: the tracker waits for the white pair (stickers keep their colour)."""
+    tr = SideTracker(facing=1)
+    hip, navy = np.array([100.0, 100.0]), (35.0, 40.0, 75.0)
+    back, front = np.array([85.0, 80.0]), np.array([118.0, 90.0])
+    dark = [SideDot(87.0, 84.0, 5.0, 400.0, colour=navy), SideDot(121.0, 93.0, 5.0, 400.0, colour=navy)]
+    white = [SideDot(*back, 4.3, 250.0, colour=WHITE), SideDot(*front, 4.3, 200.0, colour=WHITE)]
+    frames = [white] * 5 + [[]] * 12 + [dark] * 10 + [dark + white] * 3
+    got = np.array([tr.update(d, hip=hip, trunk_px=105.0) for d in frames])
+    assert np.isfinite(got[:5]).all()
+    assert np.isnan(got[5:27]).all()  # never the dark pair, though it scores higher
+    assert np.allclose(got[27:], [front, back])
+    fresh = SideTracker(facing=1)  # without a colour seen before, the stronger pair wins
+    assert np.allclose(fresh.update(dark + white, hip=hip, trunk_px=105.0), [[121.0, 93.0], [87.0, 84.0]])
+
+
 def test_no_stickers_gives_nothing() -> None:
     tr = SideTracker(facing=-1)
     rows = [tr.update([], hip=np.array([50.0, 50.0]), trunk_px=100.0) for _ in range(20)]

@@ -34,18 +34,22 @@ def tilt_deg(front: FloatArray, back: FloatArray, *, facing: int) -> float:
     return math.degrees(math.atan2(front[1] - back[1], facing * (front[0] - back[0])))
 
 
-def acquire(dots: list[SideDot], *, hip: FloatArray, trunk_px: float, facing: int) -> FloatArray | None:
+def acquire(dots: list[SideDot], *, hip: FloatArray, trunk_px: float, facing: int,
+            colour: FloatArray | None = None) -> FloatArray | None:
     """The likeliest ``(2, 2)`` (front, back) sticker pair among ``dots``, or None.
 
     Front must be ahead of back along ``facing``, 0.18-0.6 trunk lengths from it (ASIS to PSIS is
     0.33 of the hip-to-shoulder distance on average, anthropometry and the keypoints' scale
     error giving 0.25-0.45), the line within -20..45 deg of tilt, its
     midpoint above the hips' keypoint and within 0.3 trunk lengths of it front to back, the two of
-    similar size (within 40 %) and colour (:data:`MAX_COLOUR_CHANGE`); the pair with the
+    similar size (within 40 %) and colour (:data:`MAX_COLOUR_CHANGE`), and both of ``colour``
+    (RGB) when given: the stickers' colour seen earlier in the clip; the pair with the
     most evidence (the weaker one's contrast times its area), discounted by their colour
     difference (two stickers of one kind), wins.
     """
     best, best_score = None, -1.0
+    if colour is not None:
+        dots = [d for d in dots if math.dist(d.colour, colour) <= MAX_COLOUR_CHANGE]
     for a in dots:
         for b in dots:
             pa, pb = np.array([a.x, a.y]), np.array([b.x, b.y])
@@ -84,7 +88,10 @@ class SideTracker:
     usual line angle within :data:`MAX_TILT_JUMP_DEG`; the nearest such pair wins. A sticker
     alone is taken only when no pair fits and it was seen in the previous frame. With neither seen
     for :data:`REACQUIRE_FRAMES` frames, or no pair for :data:`PAIR_TIMEOUT_FRAMES`, the pair
-    is looked for afresh (:func:`acquire`).
+    is looked for afresh (:func:`acquire`), of the colour of the first pair found: stickers do
+    not change colour within a clip, while a pair of dark corners (where the swinging arm, the
+    shirt and the shorts meet) can pass for them once the true pair is hidden (phantom tilt-10
+    case: twice re-acquired on navy shorts, 46 % of frames with both stickers).
     """
 
     def __init__(self, facing: int) -> None:
@@ -95,11 +102,12 @@ class SideTracker:
         self.sep, self.tilt = 0.0, 0.0  # usual spacing (px) and line angle (deg)
         self.contrast, self.diam = np.zeros(2), np.ones(2)  # usual contrast and diameter (px) of each
         self.colour = np.zeros((2, 3))  # usual RGB colour of each
+        self.kind: FloatArray | None = None  # the stickers' colour (RGB), from the first pair found
         self.misses = self.since_pair = REACQUIRE_FRAMES + 1
 
     def update(self, dots: list[SideDot], *, hip: FloatArray, trunk_px: float) -> FloatArray:
         if self.misses > REACQUIRE_FRAMES or self.since_pair > PAIR_TIMEOUT_FRAMES:
-            pair = acquire(dots, hip=hip, trunk_px=trunk_px, facing=self.facing)
+            pair = acquire(dots, hip=hip, trunk_px=trunk_px, facing=self.facing, colour=self.kind)
             if pair is not None:
                 self._keep(pair, hip, dots)
                 return pair
@@ -175,4 +183,6 @@ class SideTracker:
         for k in (0, 1):
             dot = next(d for d in dots if math.hypot(d.x - pair[k, 0], d.y - pair[k, 1]) < 1e-6)
             self.contrast[k], self.diam[k], self.colour[k] = dot.contrast, dot.diameter_px, dot.colour
+        if self.kind is None:
+            self.kind = self.colour.mean(axis=0)
         self.misses = self.since_pair = 0
