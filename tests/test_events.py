@@ -137,7 +137,7 @@ def test_phantom_true_keypoints_events_and_values_at_contact(fps: int, changes: 
     """The phantom's true keypoints (no pose model): IC / TO within 1 frame, and so
     overstride within 3 cm and knee flexion at IC within 3 deg. The phantom's heel
     skims ~2 cm above the floor for ~60 ms before touch-down, which a change-point
-    fit alone read as a contact 5.5 frames early (see formcam.analysis.events_fit.floor_crossing)."""
+    fit alone read as a contact 5.5 frames early (see formcam.analysis.events_floor.floor_crossing)."""
     import dataclasses
 
     from formcam.analysis.core import analyze_series

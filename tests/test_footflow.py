@@ -169,7 +169,7 @@ def test_runner_motion_picks_the_runners_detection() -> None:
 def test_follow_foot_crosses_a_label_swap() -> None:
     """The stance foot rides the ground (-2 px/frame); the model swaps the feet' labels in
     frames 12-14: the stance foot is followed to the other label there, and back."""
-    from formcam.analysis.events_flow import follow_foot
+    from formcam.analysis.events_flow_speed import follow_foot
 
     clip = make_block_clip(n=20)
     s = clip.series

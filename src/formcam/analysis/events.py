@@ -71,7 +71,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcam.analysis.contacts import Contact, Events, Rejected
-from formcam.analysis.events_fit import fill_nan, foot_height_px, ic_to, pt, rough_stances, stance_noise
+from formcam.analysis.events_fit import fill_nan, foot_height_px, ic_to, pt, rough_stances
+from formcam.analysis.events_floor import stance_noise
 from formcam.analysis.events_period import (
     DEFAULT_STRIDE_S,
     Periodicity,

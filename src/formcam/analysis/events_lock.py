@@ -8,7 +8,7 @@ measured accuracy).
 
 * :func:`heel_first`: a rearfoot strike. The heel lands while the toe is still off the
   ground (:data:`HEEL_FIRST_LEG`); the heel's landing is then a sharp vertical event and
-  its floor crossing (:func:`formcam.analysis.events_fit.floor_crossing`) is the IC.
+  its floor crossing (:func:`formcam.analysis.events_floor.floor_crossing`) is the IC.
 * :func:`ground_lock_ic`: any other strike (midfoot, forefoot). In stance a foot point
   moves with the ground, so its image ``x`` is a straight line in time: constant
   overground with a static camera, the belt speed on a treadmill, and (near enough over

@@ -3,7 +3,7 @@
 The pictures come from the video by seeking (:func:`formcam.video.seek.frames_at`:
 only the GOPs that hold the wanted frames are decoded, and only those frames are
 converted to RGB), or are drawn on a plain background when the video is absent
-(a keypoints replay). Overlays as in :mod:`formcam.report.render`.
+(a keypoints replay). Overlays of :mod:`formcam.report.overlay`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from formcam.report.csv_report import SIDES, AnalysisLike
-from formcam.report.render import DrawContext, Img, annotate, draw_context
+from formcam.report.overlay import DrawContext, Img, annotate, draw_context
 from formcam.video import frames_at
 
 log = logging.getLogger(__name__)

@@ -14,6 +14,9 @@ within a few pixels:
   tracking ROI;
 * :mod:`~formcam.pose.backends.onnx.backend`: :class:`OnnxBackend`, the
   :class:`~formcam.pose.backends.base.PoseBackend` (tracking between frames);
+* :mod:`~formcam.pose.backends.onnx.options`: :class:`OnnxOptions`, its settings;
+* :mod:`~formcam.pose.backends.onnx.session`: onnxruntime sessions (threads, providers);
+* :mod:`~formcam.pose.backends.onnx.smoothing`: the One Euro landmark filter;
 * :mod:`~formcam.pose.backends.onnx.paths`: where the model files are found.
 
 Importing this package does not import onnxruntime; opening a backend does.
@@ -21,7 +24,8 @@ Importing this package does not import onnxruntime; opening a backend does.
 
 from __future__ import annotations
 
-from formcam.pose.backends.onnx.backend import OnnxBackend, OnnxOptions
+from formcam.pose.backends.onnx.backend import OnnxBackend
+from formcam.pose.backends.onnx.options import OnnxOptions
 from formcam.pose.backends.onnx.paths import (
     DETECTOR_FILE,
     ONNX_FILES,

@@ -46,42 +46,8 @@ the interval is opt-in, not the default.
    that rule, ``True``/``False`` force it. Timestamps for the filter are whole
    milliseconds, made strictly increasing, as the MediaPipe backend sends them.
 
-Threads: ``intra_op_num_threads`` defaults to one less than the number of CPU
-cores (at least 1, at most 4; both cores of a 2-core machine, see the end of this
-paragraph), with one inter-op thread and no spin-waiting,
-because formcam decodes video in a background thread at the same time
-(:mod:`formcam.video.prefetch`) and that thread needs a core of its own. Measured on the
-2-core reference machine (full model, 300 frames of the 1080p60 phantom, median of
-3 runs on an otherwise idle machine), frames/s of the pose stage with decoding
-prefetched (the end-to-end rate) for 1 vs 2 intra-op threads:
-
-======================================  =========  =========
-setting                                 1 thread   2 threads
-======================================  =========  =========
-``num_poses=1``                         124        120
-``num_poses=3``, detector every 0.5 s   117.5      116.8
-``num_poses=3``, detector every frame   65.5       69.7
-model alone (frames in memory), P1      138        159
-======================================  =========  =========
-
-(lite model, ``num_poses=3``, 0.5 s: 140 and 153 vs 135 and 138 in two rounds;
-``benchmarks/bench.py``, whole 600-frame clip, full, 3 poses, 0.5 s: 119 vs 122, a
-tie within run-to-run noise.) A second thread speeds up the model alone by ~15-20 %
-but takes CPU from the decoder, so end to end it gains nothing at formcam's
-defaults, and only MediaPipe's every-frame detector schedule profits from it. The models are small (224 and
-256 px inputs), so per-operator parallelism beyond ~4 threads gains little. Set
-``OnnxOptions.threads`` or the environment variable ``FORMCAM_ONNX_THREADS`` to
-override, e.g. the number of cores when frames come from memory, or 1 when a batch
-runs one worker process per core. With the later defaults (fresh detections on every frame
-in side views, one tracked person with sparse detections in rear views), 2 threads on the
-2-core machine were faster end to end on every real clip tried (``formcam analyze --no-video``,
-idle machine, alternating runs, seconds for 1 / 2 threads): side_treadmill_01 12.4, 13.0,
-13.4, 13.8 / 11.4, 11.6, 12.7, 11.6; rear_treadmill_01 9.0 / 8.2; side_overground_01 7.4,
-7.4 / 7.3, 6.9; side_treadmill_03 14.9 / 13.3; keypoints and metrics identical. So a 2-core
-machine uses both cores.
-
-Providers: CUDA when ``onnxruntime.get_available_providers()`` offers it
-(onnxruntime-gpu), else CPU.
+Threads and providers: :mod:`~formcam.pose.backends.onnx.session` (with the measurements
+behind the defaults).
 """
 
 from __future__ import annotations
@@ -89,16 +55,16 @@ from __future__ import annotations
 import logging
 import math
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
 import numpy as np
 
-from formcam.errors import ConfigError
 from formcam.pose.backends.base import BackendInfo, PoseFrame, PoseImage
-from formcam.pose.backends.onnx.detector import DEFAULT_NMS_IOU, Detections, PoseDetector
+from formcam.pose.backends.onnx.detector import Detections, PoseDetector
 from formcam.pose.backends.onnx.landmarks import N_BODY, LandmarkModel, LandmarkResult
+from formcam.pose.backends.onnx.options import DEFAULT_DETECT_INTERVAL_S as DEFAULT_DETECT_INTERVAL_S
+from formcam.pose.backends.onnx.options import OnnxOptions
 from formcam.pose.backends.onnx.paths import DETECTOR_FILE, landmark_file, onnx_model_path
 from formcam.pose.backends.onnx.roi import Roi, associate, merge_detections
 from formcam.pose.backends.onnx.session import MAX_DEFAULT_THREADS as MAX_DEFAULT_THREADS
@@ -106,71 +72,15 @@ from formcam.pose.backends.onnx.session import THREADS_ENV as THREADS_ENV
 from formcam.pose.backends.onnx.session import default_providers, default_threads, shared_session
 from formcam.pose.backends.onnx.session import make_session as make_session
 from formcam.pose.backends.onnx.smoothing import LandmarkSmoother
-from formcam.pose.models import MODEL_SIZES
 from formcam.series import BLAZEPOSE_KEYPOINTS
 from formcam.video import YuvImage
 
+__all__ = ["DEFAULT_DETECT_INTERVAL_S", "MAX_DEFAULT_THREADS", "THREADS_ENV", "OnnxBackend", "OnnxOptions",
+           "default_providers", "default_threads", "make_session"]
+
 log = logging.getLogger(__name__)
 
-
-DEFAULT_DETECT_INTERVAL_S = 0.0
-"""Seconds of video between person-detector runs once someone is tracked (see the module docstring)."""
 _TIME_EPS_S = 1e-6
-
-
-@dataclass(frozen=True)
-class OnnxOptions:
-    """Options of :class:`OnnxBackend`.
-
-    Attributes:
-        model: landmark model size, ``lite``, ``full`` or ``heavy``.
-        num_poses: most people returned per frame (1..10).
-        min_detection_confidence: person-detector score threshold in [0, 1].
-        min_presence_confidence: landmark-model pose-presence threshold in [0, 1].
-        min_tracking_confidence: IoU above which a detection replaces a tracked ROI.
-        nms_iou: IoU above which detections merge in weighted NMS.
-        detect_interval_s: once someone is tracked, and while fewer than ``num_poses``
-            people are, run the person detector only every this many seconds of video
-            time (0: on every such frame, as MediaPipe). It always runs while nobody
-            is tracked and on the frame after a track is lost.
-        smooth: smooth the landmarks of a single pose over time as MediaPipe does
-            (None: only when ``num_poses == 1``, MediaPipe's rule).
-        threads: intra-op threads per session (None: :func:`default_threads`).
-        detect_ahead: run the person detector on the next frame in a worker thread while
-            the landmark model runs on this one, when the caller offers the next frame
-            (:meth:`OnnxBackend.look_ahead`). The same results as without (the detector
-            sees only its own frame); only the time changes (see the module docstring).
-        providers: onnxruntime execution providers (None: :func:`default_providers`).
-    """
-
-    model: str = "full"
-    num_poses: int = 3
-    min_detection_confidence: float = 0.5
-    min_presence_confidence: float = 0.5
-    min_tracking_confidence: float = 0.5
-    nms_iou: float = DEFAULT_NMS_IOU
-    detect_interval_s: float = DEFAULT_DETECT_INTERVAL_S
-    smooth: bool | None = None
-    threads: int | None = None
-    detect_ahead: bool = False
-    providers: tuple[str, ...] | None = None
-
-    def __post_init__(self) -> None:
-        if self.model not in MODEL_SIZES:
-            raise ConfigError(f"unknown model size: expected one of {MODEL_SIZES}, got {self.model!r}")
-        if not 1 <= self.num_poses <= 10:
-            raise ConfigError(f"expected num_poses in 1..10, got {self.num_poses}")
-        if self.smooth and self.num_poses != 1:
-            raise ConfigError("landmark smoothing works on a single pose: it needs num_poses=1")
-        if not math.isfinite(self.detect_interval_s) or self.detect_interval_s < 0:
-            raise ConfigError(f"expected detect_interval_s >= 0 seconds, got {self.detect_interval_s}")
-        if self.threads is not None and self.threads < 1:
-            raise ConfigError(f"expected threads >= 1 or None, got {self.threads}")
-        for name in ("min_detection_confidence", "min_presence_confidence", "min_tracking_confidence",
-                     "nms_iou"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ConfigError(f"expected {name} in [0, 1], got {value}")
 
 
 class OnnxBackend:

@@ -1,5 +1,43 @@
 """onnxruntime sessions with formcam's settings: threads, providers, and one session per model file
-per process (see :mod:`formcam.pose.backends.onnx.backend` for the thread measurements)."""
+per process.
+
+Threads: ``intra_op_num_threads`` defaults to one less than the number of CPU
+cores (at least 1, at most 4; both cores of a 2-core machine, see the end of this
+paragraph), with one inter-op thread and no spin-waiting,
+because formcam decodes video in a background thread at the same time
+(:mod:`formcam.video.prefetch`) and that thread needs a core of its own. Measured on the
+2-core reference machine (full model, 300 frames of the 1080p60 phantom, median of
+3 runs on an otherwise idle machine), frames/s of the pose stage with decoding
+prefetched (the end-to-end rate) for 1 vs 2 intra-op threads:
+
+======================================  =========  =========
+setting                                 1 thread   2 threads
+======================================  =========  =========
+``num_poses=1``                         124        120
+``num_poses=3``, detector every 0.5 s   117.5      116.8
+``num_poses=3``, detector every frame   65.5       69.7
+model alone (frames in memory), P1      138        159
+======================================  =========  =========
+
+(lite model, ``num_poses=3``, 0.5 s: 140 and 153 vs 135 and 138 in two rounds;
+``benchmarks/bench.py``, whole 600-frame clip, full, 3 poses, 0.5 s: 119 vs 122, a
+tie within run-to-run noise.) A second thread speeds up the model alone by ~15-20 %
+but takes CPU from the decoder, so end to end it gains nothing at formcam's
+defaults, and only MediaPipe's every-frame detector schedule profits from it. The models are small (224 and
+256 px inputs), so per-operator parallelism beyond ~4 threads gains little. Set
+``OnnxOptions.threads`` or the environment variable ``FORMCAM_ONNX_THREADS`` to
+override, e.g. the number of cores when frames come from memory, or 1 when a batch
+runs one worker process per core. With the later defaults (fresh detections on every frame
+in side views, one tracked person with sparse detections in rear views), 2 threads on the
+2-core machine were faster end to end on every real clip tried (``formcam analyze --no-video``,
+idle machine, alternating runs, seconds for 1 / 2 threads): side_treadmill_01 12.4, 13.0,
+13.4, 13.8 / 11.4, 11.6, 12.7, 11.6; rear_treadmill_01 9.0 / 8.2; side_overground_01 7.4,
+7.4 / 7.3, 6.9; side_treadmill_03 14.9 / 13.3; keypoints and metrics identical. So a 2-core
+machine uses both cores.
+
+Providers: CUDA when ``onnxruntime.get_available_providers()`` offers it
+(onnxruntime-gpu), else CPU.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +55,7 @@ MAX_DEFAULT_THREADS = 4
 def default_threads() -> int:
     """Intra-op threads per session: ``$FORMCAM_ONNX_THREADS`` if set, else the number of
     CPU cores minus one for the decoding thread, at least 1 and at most 4; on a 2-core machine
-    both cores (see :mod:`formcam.pose.backends.onnx.backend` for the measurements behind it).
+    both cores (see the module docstring for the measurements behind it).
 
     Raises:
         ConfigError: the variable is not a positive integer.
