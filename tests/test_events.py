@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from formcam.analysis.clean import clean_series
+from formcam.analysis.contacts import Contact
 from formcam.analysis.events import Events, detect_events
+from formcam.analysis.events_midstance import MIDSTANCE_DUTY, placed_timing
 from tests.synthetic import add_noise, make_runner
 
 
@@ -183,3 +185,14 @@ def test_rear_view_noisy_feet_fall_back_to_midstance() -> None:
         m = (c.ic_s + c.to_s) / 2
         nearest = min((abs(m - x), sd) for sd in mids for x in mids[sd])
         assert nearest[1] == c.side and nearest[0] < 0.06
+
+
+def test_report_says_when_contacts_were_placed_not_timed() -> None:
+    """Every contact a mid-stance placement: the report's event timing says they were not timed;
+    one timed contact among them, or none at all: nothing is said here."""
+    placed = [Contact("left", 10.0, 25.0, 0.17, 0.42, method="midstance"),
+              Contact("right", 31.0, 46.0, 0.52, 0.77, method="midstance")]
+    said = placed_timing(placed)["event_timing"]
+    assert said.startswith("not timed") and f"{MIDSTANCE_DUTY:g}" in said
+    assert placed_timing([*placed, Contact("left", 52.0, 67.0, 0.87, 1.12, method="flight")]) == {}
+    assert placed_timing([]) == {}

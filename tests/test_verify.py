@@ -125,3 +125,22 @@ def test_a_pelvic_value_from_the_wrong_source_fails_its_row() -> None:
     report["metrics"]["pelvic_drop_deg"]["source"] = "keypoints"
     row = [r for r in compare(case, truth, report) if r.quantity == "pelvic_drop_markers_deg"]
     assert len(row) == 1 and row[0].measured is None and not row[0].ok
+
+
+def test_contacts_placed_around_mid_stance_are_not_judged_as_events() -> None:
+    """The rear view's fallback places contact and toe-off around each mid-stance with an assumed
+    duty factor, the phantom's own: those are no measured events, so their rows have no value
+    (and fail), while the mid-stance row judges what was measured."""
+    case = next(c for c in DEFAULT_CASES if c.name == "baseline-rear")
+    truth = _truth(case)
+    report = _report(truth, offset=0.0, event_shift_s=0.0)
+    for step in report["steps"]:
+        step["event_method"] = "midstance"
+    rows = {r.quantity: r for r in compare(case, truth, report)}
+    assert rows["initial_contact_frames"].measured is None and not rows["initial_contact_frames"].ok
+    assert rows["toe_off_frames"].measured is None and not rows["toe_off_frames"].ok
+    assert rows["mid_stance_frames"].ok and rows["mid_stance_frames"].measured == pytest.approx(0.0, abs=1e-6)
+    for step in report["steps"]:  # placed a frame and a half late: the mid-stance row fails
+        step["contact_s"] += 1.5 / case.fps
+        step["toe_off_s"] += 1.5 / case.fps
+    assert not {r.quantity: r for r in compare(case, truth, report)}["mid_stance_frames"].ok

@@ -29,6 +29,7 @@ import numpy as np
 from formcam.analysis.clean import CleanReport, clean_series, default_cutoff_hz, lowpass, swap_legs
 from formcam.analysis.events import Events, detect_events
 from formcam.analysis.events_flow import event_sources, flow_events, flow_warnings
+from formcam.analysis.events_midstance import placed_timing
 from formcam.analysis.kinematics import Kinematics, compute_kinematics, leg_length_px
 from formcam.analysis.metrics import step_values
 from formcam.analysis.plausibility import check_summary, withhold
@@ -93,6 +94,7 @@ class Analysis:
                             "half_step_acf": self.events.periodicity.half_step_acf},
             "event_sources": event_sources(self.events),
             "event_rules": self.events.timing or None,
+            **placed_timing(self.events.contacts),
             "rejected_contacts": [{"side": r.side, "contact_s": r.ic_s, "toe_off_s": r.to_s,
                                    "reason": r.reason} for r in self.events.rejected],
         }

@@ -22,6 +22,17 @@ MIDSTANCE_DUTY = 0.35
 """Contact time / stride time assumed for the mid-stance fallback (running, ~0.3-0.4)."""
 
 
+def placed_timing(contacts: tuple[Contact, ...] | list[Contact]) -> dict[str, str]:
+    """``{"event_timing": ...}`` saying that contact and toe-off were placed, not timed, when
+    every contact is a mid-stance placement (for the report's ``quality``); else ``{}``."""
+    if not contacts or any(c.method != "midstance" for c in contacts):
+        return {}
+    return {"event_timing": (
+        "not timed: contact and toe-off are placed around each mid-stance (the hips' lowest point) "
+        f"with an assumed contact share of {MIDSTANCE_DUTY:g} of the stride; only their mid-stance "
+        "and the step times are measured")}
+
+
 def midstance_contacts(series: PoseSeries, contact_ms_range: tuple[float, float]
                         ) -> tuple[list[Contact], Periodicity] | None:
     """Rear / front view fallback when the foot heights are too noisy for the vertical

@@ -59,6 +59,7 @@ TOLERANCES: Mapping[str, Tolerance] = MappingProxyType({
     "pelvic_sway_cm": Tolerance(1.0, f"{_MOCAP}: 1 cm"),
     "initial_contact_frames": Tolerance(1.0, f"{_MOCAP}: median error one frame at the case's rate"),
     "toe_off_frames": Tolerance(1.0, f"{_MOCAP}: median error one frame at the case's rate"),
+    "mid_stance_frames": Tolerance(1.0, "as the events: median error one frame at the case's rate"),
 })
 """Every quantity ``verify`` prints, with its largest allowed error (see the README's Accuracy section).
 A quantity missing here is printed as "not judged"."""
@@ -66,7 +67,10 @@ SIDE_METRICS = ("cadence_spm", "contact_time_ms", "trunk_lean_deg", "overstride_
                 "hip_extension_deg", "vertical_oscillation_cm", "foot_strike_angle_deg")
 REAR_METRICS = ("cadence_spm", "contact_time_ms", "pelvic_drop_deg", "lateral_trunk_lean_deg",
                 "pelvic_sway_cm")
-EVENTS = ("initial_contact", "toe_off")
+EVENTS = ("initial_contact", "toe_off", "mid_stance")
+"""Event rows, median error in frames: initial contact and toe-off from the contacts that were
+timed (not those placed around mid-stance with an assumed duty factor, method ``midstance``),
+and mid-stance (halfway between contact and toe-off) from every contact."""
 
 
 @dataclass(frozen=True)
