@@ -43,10 +43,11 @@ def at_contact(t: Arr, y: Arr, when: float, *, window_s: float = 0.04, max_windo
     return float(coef[-1])
 
 
-def at_kink(t: Arr, y: Arr, when: float, *, n: int = 2) -> float:
+def at_kink(t: Arr, y: Arr, when: float, *, window_s: float = 0.035) -> float:
     """Value of ``y`` at ``when`` where its rate may change there: two lines, one through the
     ``n`` samples before ``when`` and one through the ``n`` after, meeting at ``when`` (least
-    squares, 3 parameters). Plain interpolation when fewer samples are there or any is NaN.
+    squares, 3 parameters); ``n`` = ``window_s`` in frames, at least 2 (2 at 60 fps, 4 at
+    120). Plain interpolation when fewer samples are there or any is NaN.
 
     A joint angle kinks at the impact: just before contact the knee is nearly still or
     extending, just after it flexes at ~250 deg/s (real mocap) and faster with a straight-legged
@@ -57,9 +58,11 @@ def at_kink(t: Arr, y: Arr, when: float, *, n: int = 2) -> float:
     interpolation, the fit takes samples from both sides of contact, so a pose model's
     opposite biases before and after contact still cancel.
     """
+    dt = float(np.median(np.diff(t))) if t.size > 1 else 1.0
+    n = max(2, round(window_s / dt))
     i = int(np.searchsorted(t, when))
     sel = np.arange(i - n, i + n)
-    if n < 2 or sel[0] < 0 or sel[-1] >= t.size or not np.isfinite(y[sel]).all():
+    if sel[0] < 0 or sel[-1] >= t.size or not np.isfinite(y[sel]).all():
         return interp_at(t, y, when)
     d = t[sel] - when
     design = np.column_stack([np.ones_like(d), np.minimum(d, 0.0), np.maximum(d, 0.0)])
