@@ -8,6 +8,7 @@ User errors (bad files, bad options, no runner) print one line,
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -118,6 +119,14 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--rules", type=Path, default=None, metavar="FILE", help="cue rules override file")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     b.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    c = sub.add_parser("compare-sides", help="left/right comparison from two side views, one from each side",
+                       description="Compare the legs from two side-view analyses of the same running, "
+                       "one filmed from the runner's left and one from the right: each leg is taken from "
+                       "the clip where it is nearer the camera (a single side view withholds left/right).")
+    c.add_argument("reports", nargs=2, type=Path, metavar="REPORT",
+                   help="report.json (or the folder formcam analyze wrote), one per side, in either order")
+    c.add_argument("--json", type=Path, default=None, metavar="FILE",
+                   help="also write the comparison as JSON")
     from formcam.app.launch import add_parser as add_app_parser
     from formcam.live.cli import add_parser as add_live_parser
     from formcam.phantom.cli import add_parser as add_phantom_parser
@@ -234,6 +243,22 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return 0 if result.n_ok == len(result.rows) else 1
 
 
+def _cmd_compare_sides(args: argparse.Namespace) -> int:
+    from formcam.app.two_sides import compare_sides, format_rows, load, to_json
+
+    a, b = (load(p) for p in args.reports)
+    rows, warnings = compare_sides(a, b, names=(str(args.reports[0]), str(args.reports[1])))
+    print(format_rows(rows))
+    for w in warnings:
+        print(f"warning: {w}")
+    if args.json is not None:
+        try:
+            args.json.write_text(json.dumps(to_json(rows, warnings), indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise FormcamError(f"{args.json}: cannot write ({exc.strerror})") from None
+    return 0
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     from formcam.verify import DEFAULT_CASES, QUICK_CASES, exit_status, format_table, run_cases, summary_line
 
@@ -262,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_batch(args)
         if args.command == "verify":
             return _cmd_verify(args)
+        if args.command == "compare-sides":
+            return _cmd_compare_sides(args)
         if args.command in ("phantom", "app", "live"):
             return int(args.func(args))
     except FormcamError as exc:

@@ -40,12 +40,13 @@ the far foot's, which the pose model and the shoe's image motion time differentl
 phantom with the settling shoe the two feet's median contact errors differed by up to 1.2
 frames (the far foot's earlier in the sample clip, by 0.8 in the low-cadence case), so the
 symmetric sample clip read 159 / 171 steps/min (7 %) and the low-cadence case 148 / 156.
-Clinics film each side for a left/right comparison; so does formcam (the clip value stays:
+Clinics film each side for a left/right comparison; so does formcam (``formcam compare-sides``,
+:mod:`formcam.app.two_sides`: each leg from the clip where it is near; the clip value stays:
 see :data:`AT_CONTACT_MIN_STEPS`)."""
 NEAR_FAR_NOTE = ("left/right not compared from one side view: the near leg and the one behind it are "
                  "seen differently by the pose model (on a symmetric test runner the near leg read hip "
                  "extension up to 6 deg higher, and the feet's cadences up to 7 % apart); film the runner "
-                 "from each side to compare legs")
+                 "from each side and compare the legs with `formcam compare-sides LEFT RIGHT`")
 
 
 AT_CONTACT_MIN_STEPS = 3

@@ -6,6 +6,8 @@ other modules hold the logic in small, Streamlit-free, testable pieces:
 
 * :mod:`~formcam.app.catalog`: metric labels, formats and typical ranges;
 * :mod:`~formcam.app.compare`: before/after comparison against smallest detectable differences;
+* :mod:`~formcam.app.two_sides`: left/right from two side views, each leg where it is near
+  (``formcam compare-sides``);
 * :mod:`~formcam.app.state`: settings, cache keys, the per-session temp folder, the result cache;
 * :mod:`~formcam.app.processing`: upload checks and analysis runs (errors become messages);
 * :mod:`~formcam.app.timeseries`: per-frame signals and gait events for the plots;
