@@ -464,3 +464,32 @@ def test_samples_are_found_in_a_checkout() -> None:
     found = sample_videos()
     if SIDE.is_file():
         assert found["side"] == SIDE
+
+
+def _side_report(direction: str, near_knee: float) -> bytes:
+    """A side-view report whose near leg (the side the runner faces) reads ``near_knee``."""
+    other = "left" if direction == "right" else "right"
+    steps = [{"side": direction if k % 2 else other, "cadence_spm": 170.0,
+              "knee_flexion_ic_deg": near_knee if k % 2 else near_knee + 8.0} for k in range(16)]
+    return json.dumps({"view": "side", "direction": direction, "steps": steps,
+                       "metrics": {"cadence_spm": {"value": 170.0}}}).encode()
+
+
+def test_compare_tab_compares_the_legs_from_two_side_views() -> None:
+    at = new_app()
+    at.radio(key="cmp_mode").set_value("Left and right (two side views)").run()
+    assert "Choose both reports to compare the legs." in texts(at.info)
+    at.radio(key="sides_a_mode").set_value("Upload a report.json").run()
+    at.file_uploader(key="sides_a_file").upload("left.json", _side_report("left", 12.0),
+                                                "application/json").run()
+    at.file_uploader(key="sides_b_file").upload("right.json", _side_report("right", 20.0),
+                                                "application/json").run()
+    assert not at.exception, at.exception
+    assert "Left and right differ: Knee flexion at contact" in texts(at.success)  # 8 deg > SDD 3.8
+    assert "Cadence" in texts(at.info)  # even
+    assert len(at.dataframe) == 1
+    # the same side twice: one clear error, no table
+    at.file_uploader(key="sides_b_file").upload("left2.json", _side_report("left", 12.0),
+                                                "application/json").run()
+    assert not at.exception and "film the other side" in texts(at.error)
+    at.session_state["workspace"].cleanup()

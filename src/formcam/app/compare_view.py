@@ -45,8 +45,24 @@ def _pick(label: str, key: str, current: Entry | None, *, prefer_current: bool) 
     return report
 
 
+SESSIONS = "Before and after (two sessions)"
+SIDES = "Left and right (two side views)"
+
+
 def render_compare(current: Entry | None) -> None:
-    """The tab: pick *before* and *after*, then the table of changes."""
+    """The tab: before/after sessions, or the two legs from two side views."""
+    mode = st.radio("What to compare", [SESSIONS, SIDES], key="cmp_mode", horizontal=True)
+    if mode == SIDES:
+        from formcam.app.sides_view import render_two_sides
+
+        st.header("Compare the legs")
+        render_two_sides(current, _pick)
+        return
+    _render_sessions(current)
+
+
+def _render_sessions(current: Entry | None) -> None:
+    """Pick *before* and *after*, then the table of changes."""
     st.header("Compare two sessions")
     st.markdown(
         "For therapists and coaches: compare a runner's report before and after a change "
