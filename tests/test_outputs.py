@@ -22,6 +22,7 @@ from formcam.errors import ConfigError
 from formcam.options import AnalyzeOptions
 from formcam.phantom import PhantomParams, render_phantom
 from formcam.pipeline import analyze_video, report_from_series
+from formcam.report import setting_text
 from formcam.report.outputs import analysed_fps, write_outputs
 from formcam.series import load_keypoints
 from formcam.video.reader import iter_frames
@@ -217,3 +218,11 @@ def test_stance_shading_marks_every_step_without_changing_the_y_limits() -> None
     starts = sorted(round(float(p.vertices[:, 0].min()), 3) for c in polys for p in c.get_paths())
     assert starts == [0.1, 0.45]
     assert ax.get_ylim() == ylim
+
+
+def test_a_runner_in_place_is_shown_as_treadmill_or_a_following_camera() -> None:
+    auto = {"setting": "treadmill", "quality": {"decisions": {"setting": {"source": "auto"}}}}
+    assert setting_text(auto).startswith("treadmill (or a camera following the runner")
+    given = {"setting": "treadmill", "quality": {"decisions": {"setting": {"source": "user"}}}}
+    assert setting_text(given) == "treadmill"
+    assert setting_text({"setting": "overground"}) == "overground"

@@ -18,7 +18,7 @@ from formcam.app import catalog
 from formcam.app.plots import signal_chart
 from formcam.app.state import Entry
 from formcam.app.timeseries import event_table, signal_help, signal_table
-from formcam.report import count_notes, plain_notes
+from formcam.report import count_notes, plain_notes, setting_text
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def render_summary(entry: Entry) -> None:
     facts = [f"**{entry.name}**", f"{inp.get('width')}×{inp.get('height')}",
              f"{float(inp.get('fps') or 0):.0f} fps", f"{float(inp.get('duration_s') or 0):.1f} s"]
     if r.get("view"):
-        facts += [f"{r['view']} view", str(r.get("setting")), f"direction {r.get('direction')}"]
+        facts += [f"{r['view']} view", setting_text(r), f"direction {r.get('direction')}"]
     backend = r.get("backend") or {}
     facts.append(f"model {backend.get('model', '?')}")
     facts.append(f"{len(r.get('steps') or [])} steps")

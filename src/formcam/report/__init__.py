@@ -9,9 +9,9 @@ cue rules (``rules.toml``, data), and :func:`write_outputs` writes everything be
 """
 
 from formcam.report.cues import disclaimer
-from formcam.report.json_report import build_report, summary_text, write_json
+from formcam.report.json_report import build_report, setting_text, summary_text, write_json
 from formcam.report.notes import count_notes, plain_notes
 from formcam.report.outputs import add_cues, write_outputs
 
-__all__ = ["add_cues", "build_report", "count_notes", "disclaimer", "plain_notes", "summary_text",
-           "write_json", "write_outputs"]
+__all__ = ["add_cues", "build_report", "count_notes", "disclaimer", "plain_notes", "setting_text",
+           "summary_text", "write_json", "write_outputs"]

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from formcam.report.cues import DISCLAIMER, RED_FLAGS, Rule, RuleSet
-from formcam.report.json_report import analysed_frames_text
+from formcam.report.json_report import analysed_frames_text, setting_text
 from formcam.report.notes import count_notes, plain_notes
 from formcam.report.pelvis_plot import SOURCE_LABELS
 
@@ -197,7 +197,7 @@ def render_html(report: dict[str, Any], *, rules: RuleSet, plots: dict[str, byte
     clip = {"file": Path(str(inp.get("path", ""))).name, "size": f"{inp.get('width')}×{inp.get('height')}",
             "frame rate": f"{_num(inp.get('fps'), 2)} fps", "frames": inp.get("frame_count"),
             "duration": f"{_num(inp.get('duration_s'), 1)} s", "view": report.get("view"),
-            "setting": report.get("setting"), "direction": report.get("direction")}
+            "setting": setting_text(report), "direction": report.get("direction")}
     quality = {"runner found in": f"{100 * float(q.get('runner_frames_fraction') or 0):.0f} % of frames",
                "mean keypoint score": _num(q.get("mean_score"), 2),
                "scale": (f"runner height {scale.get('height_cm')} cm ({scale.get('source')})"

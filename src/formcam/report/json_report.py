@@ -18,6 +18,16 @@ from typing import Any
 from formcam import __version__
 
 
+def setting_text(report: dict[str, Any]) -> str:
+    """The setting as shown to a user: a runner who stays in place in the picture was filmed on a
+    treadmill or by a camera that follows them (the two look alike to the analysis)."""
+    setting = str(report.get("setting"))
+    decided = (((report.get("quality") or {}).get("decisions") or {}).get("setting") or {}).get("source")
+    if setting == "treadmill" and decided == "auto":
+        return "treadmill (or a camera following the runner: the runner stays in place in the picture)"
+    return setting
+
+
 def build_report(*, meta: dict[str, Any], quality: dict[str, Any], settings: dict[str, Any],
                  analysis: dict[str, Any] | None = None) -> dict[str, Any]:
     """Assemble the report dict from the pose-stage ``meta`` and the analysis fields."""
@@ -101,7 +111,7 @@ def summary_text(report: dict[str, Any]) -> str:
     if person.get("n_people", 1) > 1:
         lines.append(f"people tracked: {person['n_people']}; runner chosen by {person['method']}")
     if report.get("view"):
-        lines.append(f"view: {report['view']}, setting: {report['setting']}, "
+        lines.append(f"view: {report['view']}, setting: {setting_text(report)}, "
                      f"direction: {report['direction']}")
     metrics = report.get("metrics") or {}
     shown = [(name, m) for name, m in metrics.items() if m.get("available")]
