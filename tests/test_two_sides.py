@@ -123,3 +123,26 @@ def test_two_side_views_of_the_true_phantom_agree(tmp_path: Path) -> None:
     assert rows["knee_flexion_ic_deg"].verdict == EVEN
     assert rows["knee_flexion_ic_deg"].value == pytest.approx(params.knee_flexion_ic_deg, abs=3.0)
     assert abs(rows["hip_extension_deg"].difference) < 1.5
+
+
+@pytest.mark.slow
+def test_two_side_views_through_the_pose_model_agree(tmp_path: Path) -> None:
+    """The sample runner rendered from each side, through the pose model: one side view reads the
+    feet's cadences ~7 % apart (near/far), two side views compared leg by leg within 3 %."""
+    from formcam.options import AnalyzeOptions
+    from formcam.phantom import PhantomParams, render_phantom
+    from formcam.pipeline import analyze_video
+
+    params = PhantomParams(cadence_spm=166.0, contact_time_ms=260.0, overstride_cm=14.0,
+                           knee_flexion_ic_deg=16.0, hip_extension_deg=12.0, foot_strike_angle_deg=10.0)
+    reports = []
+    for view in ("side_left", "side_right"):
+        video = tmp_path / f"{view}.mp4"
+        render_phantom(video, params, view=view, fps=60.0, duration_s=6.0, width=960, height=540,
+                       noise_sigma=1.5, seed=7)
+        reports.append(analyze_video(video, tmp_path / view, AnalyzeOptions(outputs=False)).report)
+    rows = _rows(*reports)
+    cad = rows["cadence_spm"]
+    assert cad.verdict == EVEN and abs(cad.difference) < 0.03 * cad.value
+    assert rows["knee_flexion_ic_deg"].verdict == EVEN
+    assert rows["foot_strike_angle_deg"].verdict in (EVEN, TOO_FEW)
