@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 
-from formcam.app.two_sides import DIFFERS, EVEN, NO_SDD, TOO_FEW, compare_sides, format_rows, load
+from formcam.app.two_sides import (
+    DIFFERS,
+    EVEN,
+    NO_SDD,
+    SCATTERED,
+    TOO_FEW,
+    compare_sides,
+    format_rows,
+    load,
+)
 from formcam.cli import main
 from formcam.errors import InputError
 
@@ -128,7 +137,8 @@ def test_two_side_views_of_the_true_phantom_agree(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_two_side_views_through_the_pose_model_agree(tmp_path: Path) -> None:
     """The sample runner rendered from each side, through the pose model: one side view reads the
-    feet's cadences ~7 % apart (near/far), two side views compared leg by leg within 3 %."""
+    feet's cadences ~7 % apart (near/far); two side views compared leg by leg never call this even
+    runner uneven, and their cadence difference is within 3 % or its own scatter."""
     from formcam.options import AnalyzeOptions
     from formcam.phantom import PhantomParams, render_phantom
     from formcam.pipeline import analyze_video
@@ -142,7 +152,26 @@ def test_two_side_views_through_the_pose_model_agree(tmp_path: Path) -> None:
                        noise_sigma=1.5, seed=7)
         reports.append(analyze_video(video, tmp_path / view, AnalyzeOptions(outputs=False)).report)
     rows = _rows(*reports)
+    # an even runner is never called uneven; 6 s of steps may be too scattered to tell
+    assert {r.verdict for r in rows.values()} <= {EVEN, SCATTERED, NO_SDD, TOO_FEW}
     cad = rows["cadence_spm"]
-    assert cad.verdict == EVEN and abs(cad.difference) < 0.03 * cad.value
-    assert rows["knee_flexion_ic_deg"].verdict == EVEN
-    assert rows["foot_strike_angle_deg"].verdict in (EVEN, TOO_FEW)
+    assert cad.se is not None and abs(cad.difference) < max(0.03 * cad.value, 2 * cad.se)
+    assert rows["knee_flexion_ic_deg"].verdict in (EVEN, SCATTERED)
+
+
+def test_scattered_steps_are_neither_a_difference_nor_noise() -> None:
+    """Knee readings scattered by +-5 deg step to step: a 4.5 deg difference of the medians (over
+    the 3.8 deg SDD) is not called a difference, nor within noise; steady steps are."""
+    def clip(direction: str, knees: list[float]) -> dict[str, Any]:
+        other = "left" if direction == "right" else "right"
+        steps = [{"side": direction, "knee_flexion_ic_deg": k} for k in knees]
+        steps += [{"side": other, "knee_flexion_ic_deg": 20.0} for _ in knees]
+        return {"view": "side", "direction": direction, "steps": steps, "metrics": {}}
+
+    scattered = _rows(clip("left", [10.0, 20.0, 12.0, 18.0, 15.0, 9.0, 21.0]),
+                      clip("right", [15.0, 24.0, 17.0, 23.0, 19.5, 13.0, 26.0]))["knee_flexion_ic_deg"]
+    assert scattered.difference == pytest.approx(4.5) and scattered.verdict == SCATTERED
+    assert scattered.se is not None and 2 * scattered.se > 3.8
+    steady = _rows(clip("left", [15.0, 15.5, 14.5, 15.0, 15.2, 14.8, 15.0]),
+                   clip("right", [19.5, 20.0, 19.0, 19.5, 19.7, 19.3, 19.5]))["knee_flexion_ic_deg"]
+    assert steady.verdict == DIFFERS

@@ -10,7 +10,7 @@ import streamlit as st
 from formcam.app import catalog
 from formcam.app.processing import guarded
 from formcam.app.state import Entry
-from formcam.app.two_sides import DIFFERS, EVEN, LegRow, compare_sides
+from formcam.app.two_sides import DIFFERS, EVEN, SCATTERED, LegRow, compare_sides
 
 
 def _table(rows: list[LegRow]) -> list[dict[str, Any]]:
@@ -18,7 +18,8 @@ def _table(rows: list[LegRow]) -> list[dict[str, Any]]:
         return None if x is None else round(x, 2)
 
     return [{"Metric": catalog.card_label(r.name, ""), "Both legs": rnd(r.value),
-             "Right − left": rnd(r.difference), "Limit": rnd(r.limit), "Verdict": r.verdict,
+             "Right − left": rnd(r.difference), "± 2 SE": rnd(None if r.se is None else 2 * r.se),
+             "Limit": rnd(r.limit), "Verdict": r.verdict,
              "Steps (left / right)": f"{r.n_left} / {r.n_right}"} for r in rows]
 
 
@@ -51,4 +52,7 @@ def render_two_sides(current: Entry | None, pick: Any) -> None:
         st.success("Left and right differ: " + "; ".join(differs))
     if even:
         st.info("Left and right within measurement noise: " + "; ".join(even))
+    scattered = [catalog.card_label(r.name, "") for r in rows if r.verdict == SCATTERED]
+    if scattered:
+        st.warning("Steps too scattered to tell (film longer clips): " + "; ".join(scattered))
     st.dataframe(_table(rows), hide_index=True, width="stretch", key="sides_table")
