@@ -15,6 +15,7 @@ from formcam.app.two_sides import (
     NO_SDD,
     SCATTERED,
     TOO_FEW,
+    UNCLEAR,
     compare_sides,
     format_rows,
     load,
@@ -153,7 +154,8 @@ def test_two_side_views_through_the_pose_model_agree(tmp_path: Path) -> None:
         reports.append(analyze_video(video, tmp_path / view, AnalyzeOptions(outputs=False)).report)
     rows = _rows(*reports)
     # an even runner is never called uneven; 6 s of steps may be too scattered to tell
-    assert {r.verdict for r in rows.values()} <= {EVEN, SCATTERED, NO_SDD, TOO_FEW}
+    allowed = {EVEN, SCATTERED, UNCLEAR, NO_SDD, TOO_FEW}
+    assert {r.verdict for r in rows.values()} <= allowed, format_rows(list(rows.values()))
     cad = rows["cadence_spm"]
     assert cad.se is not None and abs(cad.difference) < max(0.03 * cad.value, 2 * cad.se)
     assert rows["knee_flexion_ic_deg"].verdict in (EVEN, SCATTERED)
@@ -174,4 +176,7 @@ def test_scattered_steps_are_neither_a_difference_nor_noise() -> None:
     assert scattered.se is not None and 2 * scattered.se > 3.8
     steady = _rows(clip("left", [15.0, 15.5, 14.5, 15.0, 15.2, 14.8, 15.0]),
                    clip("right", [19.5, 20.0, 19.0, 19.5, 19.7, 19.3, 19.5]))["knee_flexion_ic_deg"]
-    assert steady.verdict == DIFFERS
+    assert steady.verdict == DIFFERS  # 4.5 deg, +-0.4
+    near_limit = _rows(clip("left", [15.0, 16.0, 14.0, 15.0, 15.5, 14.5, 15.0]),
+                       clip("right", [19.0, 20.0, 18.0, 19.0, 19.5, 18.5, 19.0]))["knee_flexion_ic_deg"]
+    assert near_limit.difference == pytest.approx(4.0) and near_limit.verdict == UNCLEAR  # 4.0 +- 0.8

@@ -10,7 +10,7 @@ import streamlit as st
 from formcam.app import catalog
 from formcam.app.processing import guarded
 from formcam.app.state import Entry
-from formcam.app.two_sides import DIFFERS, EVEN, SCATTERED, LegRow, compare_sides
+from formcam.app.two_sides import DIFFERS, EVEN, SCATTERED, UNCLEAR, LegRow, compare_sides
 
 
 def _table(rows: list[LegRow]) -> list[dict[str, Any]]:
@@ -52,7 +52,7 @@ def render_two_sides(current: Entry | None, pick: Any) -> None:
         st.success("Left and right differ: " + "; ".join(differs))
     if even:
         st.info("Left and right within measurement noise: " + "; ".join(even))
-    scattered = [catalog.card_label(r.name, "") for r in rows if r.verdict == SCATTERED]
+    scattered = [catalog.card_label(r.name, "") for r in rows if r.verdict in (SCATTERED, UNCLEAR)]
     if scattered:
-        st.warning("Steps too scattered to tell (film longer clips): " + "; ".join(scattered))
+        st.warning("Not clear from these steps (film longer clips): " + "; ".join(scattered))
     st.dataframe(_table(rows), hide_index=True, width="stretch", key="sides_table")

@@ -14,8 +14,9 @@ Which leg is near: the side the runner faces (the report's ``direction``): filme
 runner's right, a runner moving forward faces image-right (a phone's rear camera does not
 mirror). A difference counts as **a difference** only above the metric's smallest detectable
 difference (:data:`formcam.app.compare.SDD`), cadence above 3 % (the issue's bar for an even
-runner), and beyond twice its standard error from the steps' scatter (else, when that error is
-itself over the limit, :data:`SCATTERED`); each leg needs :data:`MIN_STEPS` steps. The value
+runner), by more than twice its standard error from the steps' scatter (:data:`UNCLEAR` when over
+the limit by less; :data:`SCATTERED` when that error is itself over the limit); each leg needs
+:data:`MIN_STEPS` steps. The value
 quoted for both legs is the mean of the two clips' own values: the near leg's readings share a bias
 that only their difference cancels.
 
@@ -58,6 +59,9 @@ DIFFERS = "differs"
 EVEN = "within measurement noise"
 NO_SDD = "no SDD on file"
 TOO_FEW = f"fewer than {MIN_STEPS} steps on a leg"
+UNCLEAR = "not clear: over the limit by less than its scatter"
+"""Verdict when the difference is over the limit but not by twice its standard error (as a cue
+past its level by less than the SDD is no clear finding)."""
 SCATTERED = "steps too scattered to tell"
 """Verdict when twice the difference's standard error exceeds the limit: neither "differs" nor
 "within measurement noise" can be said (film longer). On the symmetric sample runner's 6 s clips the
@@ -154,10 +158,12 @@ def _row(name: str, left: list[float], right: list[float], value: float | None) 
         verdict = TOO_FEW
     elif limit is None:
         verdict = NO_SDD
-    elif abs(rv - lv) > limit and abs(rv - lv) > 2.0 * se:
-        verdict = DIFFERS
     elif 2.0 * se > limit:
         verdict = SCATTERED
+    elif abs(rv - lv) - 2.0 * se > limit:
+        verdict = DIFFERS
+    elif abs(rv - lv) > limit:
+        verdict = UNCLEAR
     else:
         verdict = EVEN
     return LegRow(name, lv, rv, len(left), len(right), limit, verdict, value, se)
