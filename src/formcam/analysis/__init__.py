@@ -8,6 +8,7 @@ and the per-step and summary metrics (definitions in :data:`METRICS`), and gives
 ``metrics`` and ``quality``. Pure numpy/scipy: no video, no model, no files.
 """
 
+from formcam.analysis.cadence import kept_step_times_s
 from formcam.analysis.core import MIN_FRAMES, Analysis, analyze_series
 from formcam.analysis.kinematics import Kinematics, compute_kinematics
 from formcam.analysis.metrics import FRONTAL_METRICS, METRICS, SIDE_METRICS
@@ -15,5 +16,5 @@ from formcam.analysis.pelvis_image import wants_pelvis_pass, with_pelvis_image
 from formcam.analysis.pelvis_tilt import TILT_METRICS, wants_tilt_pass, with_pelvis_tilt
 
 __all__ = ["FRONTAL_METRICS", "METRICS", "MIN_FRAMES", "SIDE_METRICS", "TILT_METRICS", "Analysis",
-           "Kinematics", "analyze_series", "compute_kinematics", "wants_pelvis_pass", "wants_tilt_pass",
-           "with_pelvis_image", "with_pelvis_tilt"]
+           "Kinematics", "analyze_series", "compute_kinematics", "kept_step_times_s", "wants_pelvis_pass",
+           "wants_tilt_pass", "with_pelvis_image", "with_pelvis_tilt"]

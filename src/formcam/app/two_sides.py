@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from formcam.analysis import kept_step_times_s
 from formcam.app.compare import SDD
 from formcam.errors import InputError
 
@@ -130,22 +131,24 @@ def near_leg(report: dict[str, Any], name: str) -> str:
     return str(direction)
 
 
+def _robust_sd(x: np.ndarray) -> float:
+    """1.4826 MAD: the SD of normal data, unmoved by a stray step."""
+    return 1.4826 * float(np.median(np.abs(x - np.median(x))))
+
+
 def _leg_value(name: str, vals: list[float]) -> tuple[float | None, float | None]:
     """A leg's value (median; for cadence 60 over the mean step time of the steps within 15 % of
-    the median) and its standard error from the steps' robust spread (1.4826 MAD, x 1.25 for a
-    median); None, None without steps."""
+    the median, :func:`formcam.analysis.kept_step_times_s`) and its standard error from the
+    steps' robust spread (x 1.25 for a median); None, None without steps."""
     if not vals:
         return None, None
-    x = np.asarray(vals, dtype=float)
     if name == "cadence_spm":
-        t = 60.0 / x
-        kept = t[np.abs(t / np.median(t) - 1.0) <= 0.15]
-        kept = kept if kept.size else t
+        kept = kept_step_times_s(vals)
+        kept = kept if kept.size else 60.0 / np.asarray(vals, dtype=float)
         mean_t = float(kept.mean())
-        sd_t = 1.4826 * float(np.median(np.abs(kept - np.median(kept))))
-        return 60.0 / mean_t, 60.0 / mean_t**2 * sd_t / math.sqrt(kept.size)
-    sd = 1.4826 * float(np.median(np.abs(x - np.median(x))))
-    return float(np.median(x)), 1.25 * sd / math.sqrt(x.size)
+        return 60.0 / mean_t, 60.0 / mean_t**2 * _robust_sd(kept) / math.sqrt(kept.size)
+    x = np.asarray(vals, dtype=float)
+    return float(np.median(x)), 1.25 * _robust_sd(x) / math.sqrt(x.size)
 
 
 def _row(name: str, left: list[float], right: list[float], value: float | None) -> LegRow:
