@@ -45,6 +45,21 @@ def _pick(label: str, key: str, current: Entry | None, *, prefer_current: bool) 
     return report
 
 
+def pick_two(current: Entry | None, first: tuple[str, str, bool], second: tuple[str, str, bool], *,
+             waiting: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Two reports chosen side by side, each ``(label, key, prefer_current)`` (see :func:`_pick`);
+    None, with ``waiting`` shown, until both are chosen."""
+    got = []
+    for column, (label, key, prefer) in zip(st.columns(2), (first, second), strict=True):
+        with column:
+            got.append(_pick(label, key, current, prefer_current=prefer))
+    a, b = got
+    if a is None or b is None:
+        st.info(waiting)
+        return None
+    return a, b
+
+
 SESSIONS = "Before and after (two sessions)"
 SIDES = "Left and right (two side views)"
 
@@ -56,7 +71,7 @@ def render_compare(current: Entry | None) -> None:
         from formcam.app.sides_view import render_two_sides
 
         st.header("Compare the legs")
-        render_two_sides(current, _pick)
+        render_two_sides(current)
         return
     _render_sessions(current)
 
@@ -70,14 +85,11 @@ def _render_sessions(current: Entry | None) -> None:
         "metric's *smallest detectable difference* (SDD), the session-to-session noise of 2D video "
         "(Dingenen 2018). Smaller changes are within measurement noise: for example, a change in "
         "pelvic drop under about 3° is not a real change.")
-    left, right = st.columns(2)
-    with left:
-        before = _pick("Before", "cmp_before", current, prefer_current=False)
-    with right:
-        after = _pick("After", "cmp_after", current, prefer_current=True)
-    if before is None or after is None:
-        st.info("Choose both reports to see the comparison.")
+    chosen = pick_two(current, ("Before", "cmp_before", False), ("After", "cmp_after", True),
+                      waiting="Choose both reports to see the comparison.")
+    if chosen is None:
         return
+    before, after = chosen
     for note in context_warnings(before, after):
         st.warning(note)
     changes = compare_reports(before, after)

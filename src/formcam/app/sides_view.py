@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from formcam.app import catalog
+from formcam.app.compare_view import pick_two
 from formcam.app.processing import guarded
 from formcam.app.state import Entry
 from formcam.app.two_sides import DIFFERS, EVEN, SCATTERED, UNCLEAR, LegRow, compare_sides
@@ -23,22 +24,20 @@ def _table(rows: list[LegRow]) -> list[dict[str, Any]]:
              "Steps (left / right)": f"{r.n_left} / {r.n_right}"} for r in rows]
 
 
-def render_two_sides(current: Entry | None, pick: Any) -> None:
-    """Pick the two side-view reports (``pick`` is the tab's report chooser), then the table."""
+def render_two_sides(current: Entry | None) -> None:
+    """Pick the two side-view reports, then the table."""
     st.markdown(
         "One side view does not compare the legs: the pose model sees the leg nearer the camera "
         "and the one behind it differently. Film the runner from **each side** (same speed), analyse "
         "both clips, and choose their reports here: each leg is taken from the clip where it is the "
         "near leg, so the two carry the same bias and their difference is fair. A difference counts "
-        "only above the metric's smallest detectable difference (3 % for cadence).")
-    a_col, b_col = st.columns(2)
-    with a_col:
-        a = pick("One side", "sides_a", current, prefer_current=True)
-    with b_col:
-        b = pick("The other side", "sides_b", current, prefer_current=False)
-    if a is None or b is None:
-        st.info("Choose both reports to compare the legs.")
+        "only when it exceeds the metric's smallest detectable difference (3 % for cadence) by more "
+        "than twice its standard error from the steps' scatter.")
+    chosen = pick_two(current, ("One side", "sides_a", True), ("The other side", "sides_b", False),
+                      waiting="Choose both reports to compare the legs.")
+    if chosen is None:
         return
+    a, b = chosen
     got, error = guarded(lambda: compare_sides(a, b), what="comparing the legs", name="the two reports")
     if error or got is None:
         st.error(error or "the two reports could not be compared")
